@@ -1,0 +1,172 @@
+import Decode
+
+/// One JSON object per packet, one key per layer. The keys are the seed's attribute names, which
+/// the match language uses as field names (`IP.src`, `TCP.flags.SYN`).
+public struct JSONPacketFormatter {
+    var time = TimeText()
+
+    public init() {}
+
+    public mutating func append(_ record: PacketRecord, _ p: Packet, file: String,
+                                to out: inout TextBuffer) {
+        out.jsonBeginObject()
+        out.object("record") { out in
+            out.field("frame", record.frame)
+            out.field("index", record.index)
+            out.key("time")
+            out.append(byte: UInt8(ascii: "\""))
+            time.appendRFC3339(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
+            out.append(byte: UInt8(ascii: "\""))
+            out.key("epoch")
+            TimeText.appendEpoch(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
+            out.field("file", file)
+            out.field("length_inc", record.lengthIncluded)
+            out.field("length_orig", record.lengthOriginal)
+            out.field("truncated", record.truncated)
+        }
+        if p.has(.ethernet) {
+            out.object("ethernet") { out in
+                out.field("src", p.ethernet.src.description)
+                out.field("dst", p.ethernet.dst.description)
+                out.field("type", p.ethernet.type)
+            }
+        }
+        if p.has(.vlan) {
+            out.key("vlan")
+            out.jsonBeginArray()
+            for i in 0..<p.vlanCount {
+                let tag = p.vlans[i]
+                out.jsonBeginObject()
+                out.field("tpid", tag.tpid)
+                out.field("pcp", tag.pcp)
+                out.field("dei", tag.dei)
+                out.field("id", tag.id)
+                out.field("type", tag.type)
+                out.jsonEndObject()
+            }
+            out.jsonEndArray()
+        }
+        if p.has(.sll) {
+            out.object("sll") { out in
+                out.field("version", p.sll.version)
+                out.field("pkttype", p.sll.packetType)
+                out.field("hatype", p.sll.hatype)
+                out.field("address", p.sll.addressText)
+                out.field("protocol", p.sll.protocolType)
+                if p.sll.version == 2 { out.field("ifindex", p.sll.interfaceIndex) }
+            }
+        }
+        if p.has(.null) {
+            out.object("null") { out in out.field("family", p.null.family) }
+        }
+        if p.has(.ipv4) {
+            let ip = p.ipv4
+            out.object("ip") { out in
+                out.field("version", 4)
+                out.field("src", ip.src.description)
+                out.field("dst", ip.dst.description)
+                out.field("header_size", ip.headerLength)
+                out.field("tos", ip.tos)
+                out.field("total_size", ip.totalLength)
+                out.field("id", ip.id)
+                out.object("flags") { out in
+                    out.field("DF", ip.flagDF ? 1 : 0)
+                    out.field("MF", ip.flagMF ? 1 : 0)
+                }
+                out.field("fragment_offset", ip.fragmentOffset)
+                out.field("ttl", ip.ttl)
+                out.field("protocol", ip.protocolNumber)
+                out.field("checksum", ip.checksum)
+                if ip.options.count > 0 { out.field("options_size", ip.options.count) }
+            }
+        } else if p.has(.ipv6) {
+            let ip = p.ipv6
+            out.object("ip") { out in
+                out.field("version", 6)
+                out.field("src", ip.src.description)
+                out.field("dst", ip.dst.description)
+                out.field("traffic_class", ip.trafficClass)
+                out.field("flow_label", ip.flowLabel)
+                out.field("total_size", Int(ip.payloadLength) + 40)
+                out.field("protocol", ip.nextHeader)
+                out.field("hop_limit", ip.hopLimit)
+                if ip.extensionCount > 0 {
+                    out.key("extensions")
+                    out.jsonBeginArray()
+                    for k in 0..<ip.extensionCount {
+                        if k > 0 { out.append(byte: UInt8(ascii: ",")) }
+                        out.append(ip.extensions[k])
+                    }
+                    out.jsonEndArray()
+                }
+                if ip.hasFragmentHeader {
+                    out.object("fragment") { out in
+                        out.field("id", ip.fragmentId)
+                        out.field("offset", ip.fragmentOffset)
+                        out.field("MF", ip.moreFragments ? 1 : 0)
+                    }
+                }
+            }
+        }
+        if p.has(.tcp) {
+            let tcp = p.tcp
+            out.object("tcp") { out in
+                out.field("src_port", tcp.srcPort)
+                out.field("dst_port", tcp.dstPort)
+                out.field("seq", tcp.seq)
+                out.field("ack", tcp.ack)
+                out.field("seq_number", tcp.seqRaw)
+                out.field("ack_number", tcp.ackRaw)
+                out.field("header_size", tcp.headerLength)
+                out.field("flags_raw", tcp.flags)
+                out.object("flags") { out in
+                    for (bit, name) in TCP.flagNames { out.field(name, tcp.flags & bit != 0 ? 1 : 0) }
+                }
+                out.field("window_size", tcp.window)
+                out.field("checksum", tcp.checksum)
+                out.field("urgent_ptr", tcp.urgentPointer)
+                if tcp.headerLength > 20 {
+                    out.object("options") { out in
+                        if tcp.mss >= 0 { out.field("mss", tcp.mss) }
+                        if tcp.windowScale >= 0 { out.field("wscale", tcp.windowScale) }
+                        if tcp.sackPermitted { out.field("sack_permitted", 1) }
+                        if tcp.sackCount > 0 {
+                            out.key("sack")
+                            out.jsonBeginArray()
+                            for k in 0..<tcp.sackCount {
+                                if k > 0 { out.append(byte: UInt8(ascii: ",")) }
+                                out.append("[\(tcp.sackBlocks[k].left),\(tcp.sackBlocks[k].right)]")
+                            }
+                            out.jsonEndArray()
+                        }
+                        if tcp.hasTimestamps {
+                            out.field("tsval", tcp.tsval)
+                            out.field("tsecr", tcp.tsecr)
+                        }
+                        if tcp.optionsMalformed { out.field("malformed", true) }
+                    }
+                }
+                out.field("length", tcp.payloadLength)
+            }
+        }
+        if p.has(.udp) {
+            out.object("udp") { out in
+                out.field("src_port", p.udp.srcPort)
+                out.field("dst_port", p.udp.dstPort)
+                out.field("length", p.udp.length)
+                out.field("checksum", p.udp.checksum)
+            }
+        }
+        if p.reassembled { out.field("reassembled", true) }
+        if let error = p.error {
+            out.object("error") { out in
+                out.field("layer", error.layer.name)
+                out.field("code", error.code.name)
+                out.field("offset", error.offset)
+            }
+        }
+        out.jsonEndObject()
+        out.endLine()
+    }
+}
+

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Output text built in a reused byte buffer and written with one `write` per flush, so printing
+/// a packet costs no allocation of its own (STYLE.md: JSON-line output).
+public struct TextBuffer {
+    public private(set) var bytes: [UInt8] = []
+    let descriptor: Int32
+    let flushAt: Int
+    var jsonComma = false
+
+    /// Text for `descriptor` (stdout by default), flushed whenever `flushAt` bytes are pending.
+    public init(descriptor: Int32 = 1, flushAt: Int = 1 << 16) {
+        self.descriptor = descriptor
+        self.flushAt = flushAt
+        bytes.reserveCapacity(flushAt + 4096)
+    }
+
+    @inline(__always)
+    public mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    public mutating func append(byte: UInt8) { bytes.append(byte) }
+
+    public mutating func append<T: BinaryInteger>(_ value: T) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendDecimal(UInt64(-Int64(value)))
+        } else {
+            appendDecimal(UInt64(value))
+        }
+    }
+
+    mutating func appendDecimal(_ value: UInt64, minimumDigits: Int = 1) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            } while n > 0 || count < minimumDigits
+            bytes.append(contentsOf: d[(20 - count)...])
+        }
+    }
+
+    /// `0x` and `digits` lower-case hex digits, zero-padded.
+    public mutating func appendHex(_ value: UInt64, digits: Int) {
+        bytes.append(UInt8(ascii: "0"))
+        bytes.append(UInt8(ascii: "x"))
+        appendHexDigits(value, digits: digits)
+    }
+
+    mutating func appendHexDigits(_ value: UInt64, digits: Int) {
+        let hex: StaticString = "0123456789abcdef"
+        var shift = (digits - 1) * 4
+        while shift >= 0 {
+            bytes.append(hex.utf8Start[Int((value >> UInt64(shift)) & 0xf)])
+            shift -= 4
+        }
+    }
+
+    /// `s` left-justified in `width` columns (the seed's `%-13s`).
+    public mutating func append(_ s: String, paddedTo width: Int) {
+        let start = bytes.count
+        append(s)
+        let written = bytes.count - start
+        if written < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - written)) }
+    }
+
+    /// A JSON string literal with the escapes RFC 8259 requires.
+    public mutating func appendJSONString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(c)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(c)
+            case 0x0a: append("\\n")
+            case 0x0d: append("\\r")
+            case 0x09: append("\\t")
+            case 0..<0x20:
+                append("\\u00")
+                appendHexDigits(UInt64(c), digits: 2)
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Ends a line and writes the buffer out once enough is pending.
+    public mutating func endLine() {
+        bytes.append(0x0a)
+        jsonComma = false
+        if bytes.count >= flushAt { flush() }
+    }
+
+    /// Writes everything pending. Returns false when the descriptor refused (a closed pipe).
+    @discardableResult
+    public mutating func flush() -> Bool {
+        var ok = true
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(descriptor, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    ok = false
+                    return
+                }
+                done += n
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+        return ok
+    }
+
+    /// Takes the text built so far (for tests and library callers) and empties the buffer.
+    public mutating func take() -> String {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+// JSON members, written straight into the buffer. `jsonComma` says whether the object being
+// written already has a member, so the next one needs a comma first.
+extension TextBuffer {
+    public mutating func jsonBeginObject() {
+        if jsonComma { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "{"))
+        jsonComma = false
+    }
+
+    public mutating func jsonEndObject() {
+        bytes.append(UInt8(ascii: "}"))
+        jsonComma = true
+    }
+
+    public mutating func jsonBeginArray() {
+        bytes.append(UInt8(ascii: "["))
+        jsonComma = false
+    }
+
+    public mutating func jsonEndArray() {
+        bytes.append(UInt8(ascii: "]"))
+        jsonComma = true
+    }
+
+    /// `"name":` with a comma before it when needed; the caller writes the value.
+    public mutating func key(_ name: String) {
+        if jsonComma { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        append(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        jsonComma = true
+    }
+
+    public mutating func field<T: BinaryInteger>(_ name: String, _ value: T) {
+        key(name)
+        append(value)
+    }
+
+    public mutating func field(_ name: String, _ value: String) {
+        key(name)
+        appendJSONString(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        append(value ? "true" : "false")
+    }
+
+    /// `"name":{…}` with the members `body` writes.
+    public mutating func object(_ name: String, _ body: (inout TextBuffer) -> Void) {
+        key(name)
+        bytes.append(UInt8(ascii: "{"))
+        jsonComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        jsonComma = true
+    }
+}

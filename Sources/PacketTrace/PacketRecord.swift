@@ -1,0 +1,23 @@
+/// The seed's `record` layer: where a packet came from and when.
+public struct PacketRecord: Sendable {
+    /// 1-based frame number within its file.
+    public var frame = 0
+    /// 0-based packet index across all files of the trace (the seed's `record.index`; later
+    /// several RPC messages of one frame each get their own index).
+    public var index = 0
+    public var seconds: Int64 = 0
+    public var nanoseconds: UInt32 = 0
+    /// Bytes captured (the seed's `length_inc`) and bytes on the wire (`length_orig`).
+    public var lengthIncluded = 0
+    public var lengthOriginal = 0
+    /// Which file of the trace, and where in it the record header starts.
+    public var fileIndex = 0
+    public var fileOffset: Int64 = 0
+
+    public init() {}
+
+    public var truncated: Bool { lengthIncluded < lengthOriginal }
+
+    /// Nanoseconds since the Unix epoch.
+    public var time: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
+}

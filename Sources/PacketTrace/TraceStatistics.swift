@@ -1,0 +1,50 @@
+import Decode
+
+/// What a pass over a trace saw: the counts `pktt show --count` prints.
+public struct TraceStatistics: Sendable {
+    public var packets = 0
+    public var bytes = 0
+    /// Packets carrying each layer, indexed by `Layer.rawValue`.
+    public var layers = [Int](repeating: 0, count: Layer.allCases.count)
+    /// Packets cut by the snaplen.
+    public var truncated = 0
+    /// Packets whose bytes were malformed somewhere (the packet keeps the layers before it).
+    public var decodeErrors = 0
+    public var fragments = 0
+    public var reassembled = 0
+    public var fragmentEvictions = 0
+    /// Files that could not be read to their end (a corrupt record or an I/O error).
+    public var fileErrors = 0
+    /// Files whose last record was cut short.
+    public var truncatedFiles = 0
+
+    public init() {}
+
+    @inline(__always)
+    mutating func count(_ packet: Packet) {
+        packets += 1
+        var bits = packet.layers.rawValue
+        while bits != 0 {
+            layers[bits.trailingZeroBitCount] += 1
+            bits &= bits - 1
+        }
+        if packet.truncated { truncated += 1 }
+        if packet.error != nil { decodeErrors += 1 }
+    }
+
+    public func count(of layer: Layer) -> Int { layers[Int(layer.rawValue)] }
+
+    /// One line: `packets N ethernet N … truncated N errors N`.
+    public var summary: String {
+        var parts = ["packets \(packets)"]
+        for layer in Layer.allCases { parts.append("\(layer.name) \(count(of: layer))") }
+        parts.append("fragments \(fragments)")
+        parts.append("reassembled \(reassembled)")
+        parts.append("fragment_evictions \(fragmentEvictions)")
+        parts.append("truncated \(truncated)")
+        parts.append("errors \(decodeErrors)")
+        if fileErrors > 0 { parts.append("file_errors \(fileErrors)") }
+        if truncatedFiles > 0 { parts.append("truncated_files \(truncatedFiles)") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,64 @@
+/// Why a capture file could not be read, with the file and the byte offset where it went wrong.
+///
+/// Offsets count bytes of the (decompressed) capture stream, as `CaptureRecord.fileOffset` does,
+/// so `dd`/`xxd` on the uncompressed file shows the bad header.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure this is; extensible without breaking `switch`es elsewhere.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: Hashable, Sendable {
+            case notACapture, unsupportedFormat, truncatedHeader, corruptRecord, io, frameNotAvailable
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The magic number is none of pcap, pcapng or snoop.
+        public static let notACapture = Code(.notACapture)
+        /// A capture format or version this reader does not handle (bzip2, modified pcap, snoop v3…).
+        public static let unsupportedFormat = Code(.unsupportedFormat)
+        /// The file ends inside its file header (or is empty).
+        public static let truncatedHeader = Code(.truncatedHeader)
+        /// A record or block header that cannot be right (lengths out of range or inconsistent).
+        public static let corruptRecord = Code(.corruptRecord)
+        /// The operating system or zlib failed to open, read or seek.
+        public static let io = Code(.io)
+        /// `seek(toFrame:)` asked for a frame whose offset the reader does not know.
+        public static let frameNotAvailable = Code(.frameNotAvailable)
+
+        public var description: String {
+            switch base {
+            case .notACapture: "notACapture"
+            case .unsupportedFormat: "unsupportedFormat"
+            case .truncatedHeader: "truncatedHeader"
+            case .corruptRecord: "corruptRecord"
+            case .io: "io"
+            case .frameNotAvailable: "frameNotAvailable"
+            }
+        }
+    }
+
+    public var code: Code
+    /// The capture file's path as given to the reader.
+    public var path: String
+    /// Byte offset of the bad header within the (decompressed) file; nil when no position applies.
+    public var offset: Int64?
+    /// What was wrong, in the format's own words.
+    public var message: String
+    /// Where in pktt the error was raised, for bug reports.
+    public var sourceLocation: String
+
+    public init(_ code: Code, path: String, offset: Int64?, _ message: String,
+                file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.path = path
+        self.offset = offset
+        self.message = message
+        self.sourceLocation = "\(file):\(line)"
+    }
+
+    public var description: String {
+        if let offset {
+            return "\(path): byte offset \(offset): \(message)"
+        }
+        return "\(path): \(message)"
+    }
+}
