@@ -3,21 +3,35 @@
 /// A struct with an extensible code (as swift-asn1 does) so new reasons need no new cases at the
 /// call sites that only report them.
 public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A small integer, so a `Packet` holding an error stays plain data (no reference counting
+    /// when packets are copied).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public init(_ name: String) { self.name = name }
-        public var description: String { name }
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// The bytes end before the header does (and the packet was not cut by the snaplen).
-        public static let shortHeader = Code("short header")
+        public static let shortHeader = Code(rawValue: 1)
         /// A length field points outside what the header allows.
-        public static let badLength = Code("bad length")
+        public static let badLength = Code(rawValue: 2)
         /// A version or type field holds a value the protocol does not define.
-        public static let badVersion = Code("bad version")
+        public static let badVersion = Code(rawValue: 3)
         /// An option or extension header is malformed.
-        public static let badOption = Code("bad option")
+        public static let badOption = Code(rawValue: 4)
         /// More nested headers than `PacketLimits` allows.
-        public static let tooDeep = Code("too many nested headers")
+        public static let tooDeep = Code(rawValue: 5)
+
+        public var name: String {
+            switch rawValue {
+            case 1: "short header"
+            case 2: "bad length"
+            case 3: "bad version"
+            case 4: "bad option"
+            case 5: "too many nested headers"
+            default: "code \(rawValue)"
+            }
+        }
+
+        public var description: String { name }
     }
 
     public var code: Code

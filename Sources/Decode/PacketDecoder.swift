@@ -37,7 +37,7 @@ public enum PacketDecoder {
         case IPProtocol.tcp:
             decodeTCP(bytes, in: network.range, wireLength: network.wireLength, into: &packet)
         case IPProtocol.udp:
-            decodeUDP(bytes, in: network.range, into: &packet)
+            decodeUDP(bytes, in: network.range, wireLength: network.wireLength, into: &packet)
         default:
             break
         }

@@ -136,7 +136,8 @@ extension PacketDecoder {
     }
 
     @inline(__always)
-    static func decodeUDP(_ b: UnsafeRawBufferPointer, in r: ByteRange, into p: inout Packet) {
+    static func decodeUDP(_ b: UnsafeRawBufferPointer, in r: ByteRange, wireLength: Int,
+                          into p: inout Packet) {
         let o = r.offset
         guard r.count >= 8 else { _ = short(.udp, at: o, &p) as Int?; return }
         p.layers.add(.udp)
@@ -146,9 +147,10 @@ extension PacketDecoder {
         p.udp.checksum = b.u16(o + 6)
         var count = r.count - 8
         let length = Int(p.udp.length)
-        if length >= 8 {
+        // 0 is a jumbogram's UDP length (RFC 2675); otherwise it must fit the IP payload.
+        if length >= 8 && length <= wireLength {
             if length - 8 < count { count = length - 8 }
-        } else if length != 0 {  // 0 is a jumbogram's UDP length (RFC 2675)
+        } else if length != 0 {
             p.error = DecodeError(.badLength, layer: .udp, offset: o + 4)
         }
         p.payload = ByteRange(offset: o + 8, count: count)

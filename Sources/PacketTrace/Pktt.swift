@@ -13,26 +13,28 @@ import Track
 ///     }
 public final class Pktt {
     public let files: [String]
-    /// The current packet, reused from one `next()` to the next.
-    public var packet = Packet()
-    public private(set) var record = PacketRecord()
-    public private(set) var statistics = TraceStatistics()
-    /// Files whose last record was cut short (reported once the trace ends).
-    public var truncatedTails: [TruncatedTail] { reader.truncatedTails }
-
     private let reader: MergedCaptureReader
+    /// Everything that changes per packet, in one struct: each access to a class property costs
+    /// a runtime exclusivity check, so the hot path makes one.
+    private var state: TraceState
     private var current: CaptureRecord?
-    private var reassembler: IPReassembler
-    private var sequences = TCPSequenceTracker()
-    private var nextIndex = 0
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
     public init(files: [String], keepIndex: Bool = false,
                 fragmentLimits: IPReassembler.Limits = .init()) throws {
         self.files = files
         reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex)
-        reassembler = IPReassembler(limits: fragmentLimits)
+        state = TraceState(reassembler: IPReassembler(limits: fragmentLimits))
     }
+
+    /// The current packet, reused from one `next()` to the next.
+    public var packet: Packet { state.packet }
+    public var record: PacketRecord { state.record }
+    public var statistics: TraceStatistics { state.statistics }
+    /// Packets decoded so far (cheaper than copying `statistics`).
+    public var packetCount: Int { state.nextIndex }
+    /// Files whose last record was cut short (known once the trace ends).
+    public var truncatedTails: [TruncatedTail] { reader.truncatedTails }
 
     /// Decodes the next packet into `packet` and `record`; false at the end of the trace.
     /// Throws a `CaptureError` when a file turns out corrupt: every packet before the bad record
@@ -43,38 +45,72 @@ public final class Pktt {
         do {
             captured = try reader.next()
         } catch {
-            statistics.fileErrors += 1
+            state.statistics.fileErrors += 1
             throw error
         }
         guard let r = captured else {
-            statistics.truncatedFiles = reader.truncatedTails.count
+            state.statistics.truncatedFiles = reader.truncatedTails.count
             return false
         }
         current = r
+        state.take(r)
+        return true
+    }
+
+    /// The bytes `packet.payload` refers to: the frame, or the reassembled datagram. Valid until
+    /// the next call to `next()`.
+    public func withPayloadBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        if state.packet.reassembled {
+            return try state.reassembler.datagram.withUnsafeBytes(body)
+        }
+        return try body(frameBytes)
+    }
+
+    /// The current frame's captured bytes. Valid until the next call to `next()`.
+    public var frameBytes: UnsafeRawBufferPointer {
+        current?.data ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// The path of the file the current packet came from.
+    public var currentFile: String { files[state.record.fileIndex] }
+}
+
+/// The per-packet work of `Pktt`: decode, reassemble, track, count.
+struct TraceState {
+    var packet = Packet()
+    var record = PacketRecord()
+    var statistics = TraceStatistics()
+    var reassembler: IPReassembler
+    var sequences = TCPSequenceTracker()
+    var nextIndex = 0
+
+    init(reassembler: IPReassembler) {
+        self.reassembler = reassembler
+    }
+
+    mutating func take(_ r: CaptureRecord) {
         record.frame = r.frame
         record.index = nextIndex
-        nextIndex += 1
         record.seconds = r.seconds
         record.nanoseconds = r.nanoseconds
         record.lengthIncluded = r.capturedLength
         record.lengthOriginal = r.originalLength
         record.fileIndex = r.fileIndex
         record.fileOffset = r.fileOffset
-        statistics.bytes += r.capturedLength
-
+        nextIndex += 1
+        let time = record.time
         PacketDecoder.decode(r.data, linkType: r.linkType, originalLength: r.originalLength,
                              into: &packet)
         if packet.isIPFragment && !packet.has(.tcp) && !packet.has(.udp) && packet.error == nil {
-            reassemble(r)
+            reassemble(r, time: time)
         }
-        if packet.has(.tcp) { sequences.track(&packet, time: record.time) }
-        statistics.count(packet)
-        return true
+        if packet.has(.tcp) { sequences.track(&packet, time: time) }
+        statistics.count(packet, bytes: r.capturedLength)
     }
 
-    private func reassemble(_ r: CaptureRecord) {
+    private mutating func reassemble(_ r: CaptureRecord, time: Int64) {
         statistics.fragments += 1
-        if let datagram = reassembler.add(packet, frame: r.data, time: record.time) {
+        if let datagram = reassembler.add(packet, frame: r.data, time: time) {
             reassembler.datagram.withUnsafeBytes { bytes in
                 PacketDecoder.decodeTransport(bytes, network: datagram, into: &packet)
             }
@@ -84,21 +120,4 @@ public final class Pktt {
         statistics.fragmentEvictions = reassembler.statistics.evictedForAge
             + reassembler.statistics.evictedForSpace
     }
-
-    /// The bytes `packet.payload` refers to: the frame, or the reassembled datagram. Valid until
-    /// the next call to `next()`.
-    public func withPayloadBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        if packet.reassembled {
-            return try reassembler.datagram.withUnsafeBytes(body)
-        }
-        return try body(current?.data ?? UnsafeRawBufferPointer(start: nil, count: 0))
-    }
-
-    /// The current frame's captured bytes. Valid until the next call to `next()`.
-    public var frameBytes: UnsafeRawBufferPointer {
-        current?.data ?? UnsafeRawBufferPointer(start: nil, count: 0)
-    }
-
-    /// The path of the file the current packet came from.
-    public var currentFile: String { files[record.fileIndex] }
 }

@@ -5,7 +5,7 @@ public struct TraceStatistics: Sendable {
     public var packets = 0
     public var bytes = 0
     /// Packets carrying each layer, indexed by `Layer.rawValue`.
-    public var layers = [Int](repeating: 0, count: Layer.allCases.count)
+    public var layers = InlineArray<16, Int>(repeating: 0)  // room for the RPC layers to come
     /// Packets cut by the snaplen.
     public var truncated = 0
     /// Packets whose bytes were malformed somewhere (the packet keeps the layers before it).
@@ -21,8 +21,9 @@ public struct TraceStatistics: Sendable {
     public init() {}
 
     @inline(__always)
-    mutating func count(_ packet: Packet) {
+    mutating func count(_ packet: borrowing Packet, bytes: Int) {
         packets += 1
+        self.bytes += bytes
         var bits = packet.layers.rawValue
         while bits != 0 {
             layers[bits.trailingZeroBitCount] += 1

@@ -27,10 +27,13 @@ enum ByteSource {
             close(fd)
             throw CaptureError(.io, path: path, offset: nil, "zlib cannot open the gzip stream")
         }
-        // A larger zlib input buffer means fewer, larger reads of the compressed file.
-        gzbuffer(gz, 1 << 18)
+        // zlib inflates a request of twice its buffer size or more straight into the caller's
+        // memory (no copy, and no internal output buffer that one bad byte empties).
+        gzbuffer(gz, UInt32(gzipReadSize / 2))
         return .gzip(gz, descriptor: fd)
     }
+
+    static let gzipReadSize = 1 << 17
 
     var isGzip: Bool {
         if case .gzip = self { return true }
@@ -59,7 +62,9 @@ enum ByteSource {
         case .gzip(let gz, _):
             // Clear a previous end-of-file so a gzip file that is still being written reads on.
             gzclearerr(gz)
-            let got = gzread(gz, destination, UInt32(request))
+            // zlib drops what one gzread call inflated when that call meets bad data (or a bad
+            // CRC at the end): calls of a bounded size keep the records before the damage.
+            let got = gzread(gz, destination, UInt32(min(request, Self.gzipReadSize)))
             if got >= 0 { return Int(got) }
             throw CaptureError(.io, path: path, offset: offset, "gzip data error: \(Self.zlibMessage(gz))")
         }

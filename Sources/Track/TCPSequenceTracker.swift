@@ -8,67 +8,80 @@ import Decode
 /// the peer's base from that segment's acknowledgment, as tshark does. Numbers stay 32-bit and
 /// wrap as they do on the wire.
 public struct TCPSequenceTracker {
-    struct Direction {
-        var base: UInt32
-        var lastSeen: Int64
+    /// Both directions of one connection, under the key of the direction seen first.
+    struct Connection {
+        var forwardBase: UInt32 = 0
+        var reverseBase: UInt32 = 0
+        var forwardKnown = false
+        var reverseKnown = false
+        var lastSeen: Int64 = 0
     }
 
-    /// Directions remembered at once; past this the idle ones go first.
-    public let maximumDirections: Int
-    /// A direction unseen this long (capture time) may be forgotten when room is needed.
+    /// Connections remembered at once; past this the idle ones go first.
+    public let maximumConnections: Int
+    /// A connection unseen this long (capture time) may be forgotten when room is needed.
     public let idleNanoseconds: Int64
     public private(set) var evictions = 0
-    private var directions: [FlowKey: Direction] = [:]
+    private var connections: [FlowKey: Connection] = [:]
 
-    public init(maximumDirections: Int = 1 << 16, idleNanoseconds: Int64 = 300_000_000_000) {
-        self.maximumDirections = maximumDirections
+    public init(maximumConnections: Int = 1 << 16, idleNanoseconds: Int64 = 300_000_000_000) {
+        self.maximumConnections = maximumConnections
         self.idleNanoseconds = idleNanoseconds
     }
 
-    public var count: Int { directions.count }
+    public var count: Int { connections.count }
 
     /// Sets `packet.tcp.seq` and `packet.tcp.ack` to their relative values.
     public mutating func track(_ packet: inout Packet, time: Int64) {
         guard packet.has(.tcp) else { return }
-        let key = FlowKey(packet)
-        let tcp = packet.tcp
-        let base: UInt32
-        if tcp.flags & TCP.SYN != 0 {
-            base = tcp.seqRaw
-            directions[key] = Direction(base: base, lastSeen: time)
-        } else if let known = directions[key] {
-            base = known.base
-            directions[key]!.lastSeen = time
-        } else {
-            base = tcp.seqRaw &- 1
-            directions[key] = Direction(base: base, lastSeen: time)
-        }
-        packet.tcp.seq = UInt64(tcp.seqRaw &- base)
-        if tcp.flags & TCP.ACK != 0 {
-            let reverse = key.reversed
-            let peerBase: UInt32
-            if let known = directions[reverse] {
-                peerBase = known.base
-            } else {
-                peerBase = tcp.ackRaw &- 1
-                directions[reverse] = Direction(base: peerBase, lastSeen: time)
+        var key = FlowKey(packet)
+        // One entry per connection: the lower endpoint is the forward direction.
+        let forward = (key.src, key.srcPort) <= (key.dst, key.dstPort)
+        if !forward { key = key.reversed }
+        let seqRaw = packet.tcp.seqRaw, ackRaw = packet.tcp.ackRaw, flags = packet.tcp.flags
+        var seq: UInt32 = 0, ack: UInt32 = 0
+        connections[key, default: Connection()].update(forward: forward, time: time) { mine, minesKnown, peer, peersKnown in
+            if flags & TCP.SYN != 0 || !minesKnown {
+                mine = flags & TCP.SYN != 0 ? seqRaw : seqRaw &- 1
+                minesKnown = true
             }
-            packet.tcp.ack = UInt64(tcp.ackRaw &- peerBase)
-        } else {
-            packet.tcp.ack = 0
+            seq = seqRaw &- mine
+            if flags & TCP.ACK != 0 {
+                if !peersKnown {
+                    peer = ackRaw &- 1
+                    peersKnown = true
+                }
+                ack = ackRaw &- peer
+            }
         }
-        if directions.count > maximumDirections { makeRoom(now: time) }
+        packet.tcp.seq = UInt64(seq)
+        packet.tcp.ack = UInt64(ack)
+        if connections.count > maximumConnections { makeRoom(now: time) }
     }
 
     private mutating func makeRoom(now: Int64) {
-        let before = directions.count
-        directions = directions.filter { now - $0.value.lastSeen <= idleNanoseconds }
-        if directions.count > maximumDirections * 3 / 4 {
-            // Everything is recent: drop the least recently seen quarter.
-            let keep = directions.sorted { $0.value.lastSeen > $1.value.lastSeen }
-                .prefix(maximumDirections * 3 / 4)
-            directions = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+        let before = connections.count
+        connections = connections.filter { now - $0.value.lastSeen <= idleNanoseconds }
+        if connections.count > maximumConnections * 3 / 4 {
+            // Everything is recent: keep the most recently seen three quarters.
+            let keep = connections.sorted { $0.value.lastSeen > $1.value.lastSeen }
+                .prefix(maximumConnections * 3 / 4)
+            connections = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }
-        evictions += before - directions.count
+        evictions += before - connections.count
+    }
+}
+
+extension TCPSequenceTracker.Connection {
+    /// Hands `body` this direction's base and the peer's, whichever way round they are stored.
+    @inline(__always)
+    mutating func update(forward: Bool, time: Int64,
+                         _ body: (inout UInt32, inout Bool, inout UInt32, inout Bool) -> Void) {
+        lastSeen = time
+        if forward {
+            body(&forwardBase, &forwardKnown, &reverseBase, &reverseKnown)
+        } else {
+            body(&reverseBase, &reverseKnown, &forwardBase, &forwardKnown)
+        }
     }
 }

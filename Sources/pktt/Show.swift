@@ -46,6 +46,8 @@ struct Show: ParsableCommand {
         var jsonLine = JSONPacketFormatter()
         var bar = ProgressBar(mode: progress, files: files, forCounting: count)
         var failed = false
+        // Property wrappers are not free: read the flags once, not per packet.
+        let count = self.count, json = self.json
         while true {
             do {
                 guard try trace.next() else { break }
@@ -63,7 +65,7 @@ struct Show: ParsableCommand {
                 line.append(trace.record, trace.packet, to: &out)
             }
             if !out.bytes.isEmpty && out.bytes.count >= 1 << 16 && !out.flush() { break }
-            if trace.statistics.packets & 0xffff == 0 { bar.update(trace.statistics) }
+            if trace.packetCount & 0xffff == 0 { bar.update(trace.statistics) }
         }
         bar.finish()
         if count { out.append(trace.statistics.summary); out.endLine() }

@@ -98,3 +98,18 @@ struct TransportTests {
         #expect(f.decode().has(.tcp))
     }
 }
+
+@Suite("UDP length checks")
+struct UDPLengthTests {
+    @Test("A UDP length beyond the IP payload is malformed, and UDP is still decoded")
+    func beyondIP() {
+        var f = Frame()
+        f.ethernet(type: 0x0800)
+        f.ipv4(proto: 17, payload: 8 + 4)
+        f.udp(src: 1, dst: 2, payload: 100)
+        f.raw([1, 2, 3, 4])
+        let p = f.decode()
+        #expect(p.has(.udp) && p.error == DecodeError(.badLength, layer: .udp, offset: 38))
+        #expect(p.payload.count == 4)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import Decode
+@testable import PacketTrace
+
+@Suite("Pktt over real captures")
+struct PkttTests {
+    @Test("IPv4 fragments: the frame that completes each UDP datagram carries the UDP layer")
+    func reassembly() throws {
+        let trace = try Pktt(files: [Fixtures.path("decode/ipv4-fragments.pcap")])
+        var completing: [Int] = []
+        while try trace.next() {
+            guard trace.packet.reassembled else { continue }
+            completing.append(trace.record.frame)
+            #expect(trace.packet.has(.udp) && trace.packet.udp.dstPort == 2049)
+            // The whole 16 KB WRITE call is there to decode.
+            #expect(trace.packet.payload.count == Int(trace.packet.udp.length) - 8)
+            trace.withPayloadBytes { #expect($0.count >= trace.packet.payload.end) }
+        }
+        #expect(completing == [12, 30, 43, 57])
+        #expect(trace.statistics.reassembled == 4)
+        #expect(trace.statistics.fragmentEvictions == 0)
+    }
+
+    @Test("Fuzzed frames give decode errors on those packets only, and every frame is read")
+    func malformed() throws {
+        let trace = try Pktt(files: [Fixtures.path("decode/malformed-fuzzed.pcap")])
+        var errors = 0
+        while try trace.next() {
+            if trace.packet.error != nil { errors += 1 }
+        }
+        #expect(trace.statistics.packets == 67)
+        #expect(errors > 0 && errors == trace.statistics.decodeErrors)
+        #expect(trace.statistics.truncated > 0)
+    }
+
+    @Test("Several files are merged in timestamp order, indexes running across them")
+    func merge() throws {
+        let files = [Fixtures.path("decode/linux-sll2.pcap"), Fixtures.path("decode/pcap-nanosecond.pcap")]
+        let trace = try Pktt(files: files)
+        var last: Int64 = .min
+        var perFile = [0, 0]
+        var index = 0
+        while try trace.next() {
+            #expect(trace.record.time >= last)
+            #expect(trace.record.index == index)
+            last = trace.record.time
+            perFile[trace.record.fileIndex] += 1
+            index += 1
+        }
+        #expect(perFile == [98, 176])
+    }
+}
+
+@Suite("Display formats")
+struct DisplayTests {
+    func first(_ fixture: String, count: Int, json: Bool) throws -> [String] {
+        setenv("TZ", "UTC", 1)
+        tzset()
+        let trace = try Pktt(files: [Fixtures.path(fixture)])
+        var out = TextBuffer()
+        var line = OneLineFormatter()
+        var jsonLine = JSONPacketFormatter()
+        for _ in 0..<count {
+            guard try trace.next() else { break }
+            if json {
+                jsonLine.append(trace.record, trace.packet, file: "f.pcap", to: &out)
+            } else {
+                line.append(trace.record, trace.packet, to: &out)
+            }
+        }
+        return out.take().split(separator: "\n").map(String.init)
+    }
+
+    @Test("One line per packet in the seed's format")
+    func oneLine() throws {
+        let lines = try first("decode/ethernet-tcp-nfsv3.pcap", count: 4, json: false)
+        #expect(lines[0] == "0 2026-11-26 15:50:05.721515 10.77.0.2     -> 10.77.0.1     TCP 801 -> 111, seq: 0x780d63e8, ack: 0x00000000, SYN")
+        #expect(lines[3].hasSuffix("TCP 801 -> 111, seq: 0x780d63e9, ack: 0x482950d3, PSH,ACK, len: 72"))
+        let udp = try first("decode/gzip.pcap.gz", count: 1, json: false)
+        #expect(udp[0].hasSuffix("10.1.1.9      -> 10.1.1.1      UDP 657 -> 111, len: 64"))
+        let arp = try first("decode/linux-sll-v1.pcap", count: 300, json: false).filter { $0.contains("(ARP)") }
+        #expect(!arp.isEmpty)
+    }
+
+    @Test("JSON: one object per packet, one key per layer, with the seed's names")
+    func json() throws {
+        let lines = try first("decode/ethernet-tcp-nfsv3.pcap", count: 4, json: true)
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let syn = objects[0]
+        let record = syn["record"] as! [String: Any]
+        #expect(record["frame"] as? Int == 1 && record["index"] as? Int == 0)
+        #expect(record["time"] as? String == "2026-11-26T15:50:05.721515Z")
+        #expect(record["length_inc"] as? Int == 74 && record["truncated"] as? Bool == false)
+        let ip = syn["ip"] as! [String: Any]
+        #expect(ip["version"] as? Int == 4 && ip["src"] as? String == "10.77.0.2")
+        let tcp = syn["tcp"] as! [String: Any]
+        #expect(tcp["src_port"] as? Int == 801 && tcp["dst_port"] as? Int == 111)
+        #expect((tcp["flags"] as! [String: Any])["SYN"] as? Int == 1)
+        #expect((tcp["options"] as! [String: Any])["mss"] as? Int == 1460)
+        #expect((objects[3]["tcp"] as! [String: Any])["seq"] as? Int == 1)
+        #expect(syn["udp"] == nil)
+
+        let v6 = try first("decode/ipv6.pcap", count: 40, json: true)
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(v6.contains { ($0["ip"] as? [String: Any])?["src"] as? String == "fd77::2" })
+    }
+}
