@@ -8,18 +8,12 @@
 /// An error in one file is thrown once, after every record of that file before the bad one was
 /// returned; that file is then dropped, and further `next()` calls go on with the others.
 public final class MergedCaptureReader {
-    /// One reader per path, in the order given.
+    /// One reader per path, in the order given, for their properties (`format`,
+    /// `truncatedTail`, `bytesRead`…); reading from them directly would upset the merge.
     public let readers: [CaptureReader]
-    /// The record each file offers next; nil once the file has ended or failed.
-    private var heads: [CaptureRecord?]
-    /// Files whose head must be read before choosing: at first all, then the one last taken.
-    private var needingHead: [Int]
-    /// Files that failed: they are out of the merge.
-    private var failed: [Bool]
-    /// Errors read but not yet thrown, in file order.
-    private var undeliveredErrors: [CaptureError] = []
-    /// Every error met so far, by file index.
-    public private(set) var errors: [Int: CaptureError] = [:]
+    /// Behind a pointer for the same reason as `CaptureReader`'s state: no dynamic exclusivity
+    /// checks per record.
+    private let state: UnsafeMutablePointer<MergeState>
 
     public init(paths: [String], keepIndex: Bool = true) throws(CaptureError) {
         var readers: [CaptureReader] = []
@@ -28,62 +22,118 @@ public final class MergedCaptureReader {
             readers.append(try CaptureReader(path: path, keepIndex: keepIndex))
         }
         self.readers = readers
-        heads = Array(repeating: nil, count: readers.count)
-        failed = Array(repeating: false, count: readers.count)
-        needingHead = Array(readers.indices)
+        state = .allocate(capacity: 1)
+        state.initialize(to: MergeState(readers: readers))
+    }
+
+    deinit {
+        state.pointee.release()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// The next record in timestamp order, or nil when every file has ended.
+    @inline(__always)
+    public func next() throws(CaptureError) -> CaptureRecord? {
+        try state.pointee.next()
+    }
+
+    /// Starts every file again from its first record, failed files included.
+    public func rewind() throws(CaptureError) {
+        for reader in readers { try reader.rewind() }
+        state.pointee.release()
+        state.pointee = MergeState(readers: readers)
     }
 
     /// The records returned so far, across all files.
-    public private(set) var recordCount = 0
+    public var recordCount: Int { state.pointee.recordCount }
+
+    /// Every error met so far, by file index.
+    public var errors: [Int: CaptureError] { state.pointee.errors }
 
     /// The partial last records of the files that have one.
     public var truncatedTails: [TruncatedTail] { readers.compactMap(\.truncatedTail) }
+}
 
-    /// The next record in timestamp order, or nil when every file has ended.
-    public func next() throws(CaptureError) -> CaptureRecord? {
-        if !needingHead.isEmpty { readHeads() }
+/// The merge's moving parts: each file's waiting record and which file to read next. The
+/// per-file slots are raw memory the merge owns (the readers' states, not the reader objects),
+/// so choosing a record neither retains nor checks uniqueness.
+struct MergeState {
+    struct File {
+        let reader: UnsafeMutablePointer<CaptureFileReader>
+        /// The record the file offers next, when `hasHead`.
+        var head: CaptureRecord
+        var hasHead = false
+        /// A failed file is out of the merge.
+        var failed = false
+    }
+
+    private let files: UnsafeMutableBufferPointer<File>
+    /// Whether every file's first record has been read.
+    private var primed = false
+    /// The file whose record was returned last: its next one is read before choosing again,
+    /// not before, so that the returned record stays valid until the next call.
+    private var taken = -1
+    /// Errors read but not yet thrown, in file order.
+    private var undeliveredErrors: [CaptureError] = []
+    private(set) var errors: [Int: CaptureError] = [:]
+    private(set) var recordCount = 0
+
+    init(readers: [CaptureReader]) {
+        files = .allocate(capacity: readers.count)
+        let empty = CaptureRecord(data: UnsafeRawBufferPointer(start: nil, count: 0), seconds: 0, nanoseconds: 0,
+                                  capturedLength: 0, originalLength: 0, linkType: 0, frame: 0, fileOffset: 0,
+                                  fileIndex: 0)
+        for (fileIndex, reader) in readers.enumerated() {
+            (files.baseAddress! + fileIndex).initialize(to: File(reader: reader.state, head: empty))
+        }
+    }
+
+    func release() {
+        files.deinitialize()
+        files.deallocate()
+    }
+
+    mutating func next() throws(CaptureError) -> CaptureRecord? {
+        if !primed {
+            primed = true
+            for fileIndex in files.indices { readHead(fileIndex) }
+        } else if taken >= 0 {
+            readHead(taken)
+            taken = -1
+        }
         if !undeliveredErrors.isEmpty { throw undeliveredErrors.removeFirst() }
         var chosen = -1
         var seconds = Int64.max
         var nanoseconds = UInt32.max
-        for fileIndex in heads.indices {
-            guard let head = heads[fileIndex] else { continue }
+        for fileIndex in files.indices where files[fileIndex].hasHead {
+            let head = files[fileIndex].head
             if head.seconds < seconds || (head.seconds == seconds && head.nanoseconds < nanoseconds) {
                 chosen = fileIndex
                 seconds = head.seconds
                 nanoseconds = head.nanoseconds
             }
         }
-        guard chosen >= 0, var record = heads[chosen] else { return nil }
-        heads[chosen] = nil
-        needingHead.append(chosen)
-        record.fileIndex = chosen
+        guard chosen >= 0 else { return nil }
+        files[chosen].hasHead = false
+        taken = chosen
         recordCount += 1
+        var record = files[chosen].head
+        record.fileIndex = chosen
         return record
     }
 
-    /// Starts every file again from its first record, failed files included.
-    public func rewind() throws(CaptureError) {
-        for reader in readers { try reader.rewind() }
-        heads = Array(repeating: nil, count: readers.count)
-        failed = Array(repeating: false, count: readers.count)
-        needingHead = Array(readers.indices)
-        undeliveredErrors.removeAll()
-        errors.removeAll()
-        recordCount = 0
-    }
-
-    private func readHeads() {
-        for fileIndex in needingHead where !failed[fileIndex] {
-            do {
-                heads[fileIndex] = try readers[fileIndex].next()
-            } catch {
-                heads[fileIndex] = nil
-                failed[fileIndex] = true
-                errors[fileIndex] = error
-                undeliveredErrors.append(error)
+    private mutating func readHead(_ fileIndex: Int) {
+        guard !files[fileIndex].failed else { return }
+        do {
+            if let record = try files[fileIndex].reader.pointee.next() {
+                files[fileIndex].head = record
+                files[fileIndex].hasHead = true
             }
+        } catch {
+            files[fileIndex].failed = true
+            errors[fileIndex] = error
+            undeliveredErrors.append(error)
         }
-        needingHead.removeAll(keepingCapacity: true)
     }
 }

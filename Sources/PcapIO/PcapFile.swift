@@ -6,8 +6,8 @@ enum PcapFile {
     static let recordHeaderLength = 16
 }
 
-extension CaptureReader {
-    func readPcapFileHeader() throws(CaptureError) {
+extension CaptureFileReader {
+    mutating func readPcapFileHeader() throws(CaptureError) {
         guard try chunk.require(Int(PcapFile.fileHeaderLength)) else {
             throw CaptureError(.truncatedHeader, path: path, offset: 0,
                                "file ends after \(chunk.available) bytes, inside the 24-byte pcap file header")
@@ -31,14 +31,14 @@ extension CaptureReader {
     }
 
     @inline(__always)
-    func nextPcapRecord() throws(CaptureError) -> CaptureRecord? {
+    mutating func nextPcapRecord() throws(CaptureError) -> CaptureRecord? {
         guard try chunk.require(PcapFile.recordHeaderLength) else {
             return endOfRecords(needing: PcapFile.recordHeaderLength)
         }
         let offset = chunk.offset
         let capturedLength = Int(chunk.current.load32(8, swapped: swapped))
-        guard capturedLength <= Self.maximumRecordLength else {
-            throw corrupt("record's captured length \(capturedLength) exceeds the \(Self.maximumRecordLength)-byte maximum (snaplen \(fileSnapLength))",
+        guard capturedLength <= CaptureReader.maximumRecordLength else {
+            throw corrupt("record's captured length \(capturedLength) exceeds the \(CaptureReader.maximumRecordLength)-byte maximum (snaplen \(fileSnapLength))",
                           at: offset)
         }
         let recordLength = PcapFile.recordHeaderLength &+ capturedLength

@@ -35,11 +35,11 @@ struct PcapngSection {
     var interfaces: [CaptureInterface]
 }
 
-extension CaptureReader {
+extension CaptureFileReader {
     /// The smallest blocks: header, length and trailing length (§3.1).
     private static let minimumBlockLength = 12
 
-    func readFirstSectionHeader() throws(CaptureError) {
+    mutating func readFirstSectionHeader() throws(CaptureError) {
         // A file must start with a whole section header (§3.1), or it is cut inside its header.
         guard try chunk.require(Self.minimumBlockLength) else {
             throw CaptureError(.truncatedHeader, path: path, offset: 0,
@@ -47,7 +47,7 @@ extension CaptureReader {
         }
         let swapped = try sectionByteOrder(of: chunk.current, at: 0)
         let length = Int(chunk.current.load32(4, swapped: swapped))
-        if length >= Self.minimumBlockLength, length <= Self.maximumBlockLength, !(try chunk.require(length)) {
+        if length >= Self.minimumBlockLength, length <= CaptureReader.maximumBlockLength, !(try chunk.require(length)) {
             throw CaptureError(.truncatedHeader, path: path, offset: 0,
                                "file ends after \(chunk.available) bytes, inside the \(length)-byte pcapng section header block")
         }
@@ -56,13 +56,13 @@ extension CaptureReader {
     }
 
     @inline(__always)
-    func nextPcapngRecord() throws(CaptureError) -> CaptureRecord? {
+    mutating func nextPcapngRecord() throws(CaptureError) -> CaptureRecord? {
         try nextPcapngRecord(stoppingAfterSectionHeader: false)
     }
 
     /// Reads blocks until a packet block, which it returns; non-packet blocks update the
     /// section and interface tables or are skipped.
-    private func nextPcapngRecord(stoppingAfterSectionHeader: Bool) throws(CaptureError) -> CaptureRecord? {
+    private mutating func nextPcapngRecord(stoppingAfterSectionHeader: Bool) throws(CaptureError) -> CaptureRecord? {
         while true {
             guard try chunk.require(Self.minimumBlockLength) else {
                 return endOfRecords(needing: Self.minimumBlockLength)
@@ -76,8 +76,8 @@ extension CaptureReader {
             }
             let type = swapped ? rawType.byteSwapped : rawType
             let length = Int(chunk.current.load32(4, swapped: swapped))
-            guard length >= Self.minimumBlockLength, length & 3 == 0, length <= Self.maximumBlockLength else {
-                throw corrupt("pcapng block type 0x\(String(type, radix: 16)) has length \(length): not a multiple of 4 between \(Self.minimumBlockLength) and \(Self.maximumBlockLength)",
+            guard length >= Self.minimumBlockLength, length & 3 == 0, length <= CaptureReader.maximumBlockLength else {
+                throw corrupt("pcapng block type 0x\(String(type, radix: 16)) has length \(length): not a multiple of 4 between \(Self.minimumBlockLength) and \(CaptureReader.maximumBlockLength)",
                               at: offset)
             }
             guard try chunk.require(length) else { return endOfRecords(needing: length) }
@@ -109,20 +109,20 @@ extension CaptureReader {
 
     /// §4.3: interface id, timestamp (high, low), captured and original length, data, options.
     @inline(__always)
-    private func enhancedPacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
+    private mutating func enhancedPacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
         try packet(block, length: length, at: offset, interfaceID: Int(block.load32(8, swapped: swapped)),
                    name: "enhanced packet block")
     }
 
     /// Appendix A: as an enhanced packet block, but a 16-bit interface id and a drops count.
-    private func obsoletePacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
+    private mutating func obsoletePacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
         try packet(block, length: length, at: offset, interfaceID: Int(block.load16(8, swapped: swapped)),
                    name: "packet block")
     }
 
     /// The common layout of enhanced and obsolete packet blocks from offset 12 on.
     @inline(__always)
-    private func packet(_ block: UnsafeRawPointer, length: Int, at offset: Int64, interfaceID: Int,
+    private mutating func packet(_ block: UnsafeRawPointer, length: Int, at offset: Int64, interfaceID: Int,
                         name: StaticString) throws(CaptureError) -> CaptureRecord {
         let dataOffset = 28
         guard length >= dataOffset + 4 else {
@@ -151,7 +151,7 @@ extension CaptureReader {
 
     /// §4.4: interface 0, original length and data only; no timestamp. The captured length
     /// is what the block holds, cut to the original length and the interface's snaplen.
-    private func simplePacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
+    private mutating func simplePacket(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) -> CaptureRecord {
         let dataOffset = 12
         guard length >= dataOffset + 4 else {
             throw corrupt("simple packet block is \(length) bytes, shorter than its 16-byte minimum", at: offset)
@@ -181,7 +181,7 @@ extension CaptureReader {
 
     /// §4.1: a new section: new byte order, no interfaces yet. A section seen before (the
     /// reader went back) is taken up again as it was.
-    private func startSection(_ block: UnsafeRawPointer, length: Int, at offset: Int64, swapped: Bool) throws(CaptureError) {
+    private mutating func startSection(_ block: UnsafeRawPointer, length: Int, at offset: Int64, swapped: Bool) throws(CaptureError) {
         guard length >= 28 else {
             throw corrupt("section header block is \(length) bytes, shorter than its 28-byte minimum", at: offset)
         }
@@ -205,7 +205,7 @@ extension CaptureReader {
 
     /// §4.2: link type, reserved, snaplen, options; `if_tsresol` (9) and `if_tsoffset` (14)
     /// change how its packets' timestamps read.
-    private func addInterface(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) {
+    private mutating func addInterface(_ block: UnsafeRawPointer, length: Int, at offset: Int64) throws(CaptureError) {
         guard length >= 20 else {
             throw corrupt("interface description block is \(length) bytes, shorter than its 20-byte minimum", at: offset)
         }
@@ -242,7 +242,7 @@ extension CaptureReader {
     }
 
     /// After a seek: the byte order and interfaces of the section that holds `offset`.
-    func restoreSection(at offset: Int64) {
+    mutating func restoreSection(at offset: Int64) {
         guard let index = sections.lastIndex(where: { $0.startOffset <= offset }) else { return }
         sectionIndex = index
         swapped = sections[index].swapped

@@ -2,43 +2,65 @@
 ///
 /// Offsets are kept relative to the first record of their group of 256; the rare offset that
 /// lies 4 GiB or more past its group's first (only possible with many huge records or skipped
-/// blocks in between) is kept whole on the side.
+/// blocks in between) is kept whole on the side. The deltas live in memory the index manages
+/// itself: an `Array` append cost more than parsing a pcap record. Call `release()` when done.
 struct RecordOffsetIndex {
     private static let groupShift = 8
+    private static let groupMask = (1 << groupShift) - 1
     private static let far = UInt32.max
 
+    private var deltas: UnsafeMutablePointer<UInt32>?
+    private var capacity = 0
+    private(set) var count = 0
     private var groupBases: [Int64] = []
-    private var deltas: [UInt32] = []
+    /// The base of the group being filled, to spare an array read per append.
+    private var currentBase: Int64 = 0
     private var farOffsets: [Int: Int64] = [:]
 
-    var count: Int { deltas.count }
-
+    @inline(__always)
     mutating func append(_ offset: Int64) {
-        let index = deltas.count
-        if index & ((1 << Self.groupShift) - 1) == 0 {
+        if count == capacity { grow() }
+        if count & Self.groupMask == 0 {
             groupBases.append(offset)
-            deltas.append(0)
-            return
+            currentBase = offset
         }
-        let delta = offset - groupBases[index >> Self.groupShift]
+        let delta = offset &- currentBase
         if delta >= 0 && delta < Int64(Self.far) {
-            deltas.append(UInt32(delta))
+            deltas.unsafelyUnwrapped[count] = UInt32(truncatingIfNeeded: delta)
         } else {
-            deltas.append(Self.far)
-            farOffsets[index] = offset
+            deltas.unsafelyUnwrapped[count] = Self.far
+            farOffsets[count] = offset
         }
+        count &+= 1
     }
 
-    /// The offset of record `index` (0-based).
+    /// The offset of record `index` (0-based, below `count`).
     subscript(index: Int) -> Int64 {
-        let delta = deltas[index]
+        precondition(index >= 0 && index < count, "record index out of range")
+        let delta = deltas.unsafelyUnwrapped[index]
         if delta == Self.far, let offset = farOffsets[index] { return offset }
         return groupBases[index >> Self.groupShift] + Int64(delta)
     }
 
-    mutating func removeAll() {
+    @inline(never)
+    private mutating func grow() {
+        let newCapacity = max(capacity * 2, 4096)
+        let newDeltas = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+        if let deltas {
+            newDeltas.moveInitialize(from: deltas, count: count)
+            deltas.deallocate()
+        }
+        deltas = newDeltas
+        capacity = newCapacity
+    }
+
+    /// Frees the deltas; the index is empty afterwards.
+    mutating func release() {
+        deltas?.deallocate()
+        deltas = nil
+        capacity = 0
+        count = 0
         groupBases.removeAll()
-        deltas.removeAll()
         farOffsets.removeAll()
     }
 }

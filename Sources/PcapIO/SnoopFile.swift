@@ -20,8 +20,8 @@ enum SnoopFile {
     }
 }
 
-extension CaptureReader {
-    func readSnoopFileHeader() throws(CaptureError) {
+extension CaptureFileReader {
+    mutating func readSnoopFileHeader() throws(CaptureError) {
         guard try chunk.require(Int(SnoopFile.fileHeaderLength)) else {
             throw CaptureError(.truncatedHeader, path: path, offset: 0,
                                "file ends after \(chunk.available) bytes, inside the 16-byte snoop file header")
@@ -43,19 +43,19 @@ extension CaptureReader {
         chunk.consume(Int(SnoopFile.fileHeaderLength))
     }
 
-    func nextSnoopRecord() throws(CaptureError) -> CaptureRecord? {
+    mutating func nextSnoopRecord() throws(CaptureError) -> CaptureRecord? {
         guard try chunk.require(SnoopFile.recordHeaderLength) else {
             return endOfRecords(needing: SnoopFile.recordHeaderLength)
         }
         let offset = chunk.offset
         let capturedLength = Int(chunk.current.load32(4, swapped: swapped))
         let recordLength = Int(chunk.current.load32(8, swapped: swapped))
-        guard capturedLength <= Self.maximumRecordLength else {
-            throw corrupt("snoop record's included length \(capturedLength) exceeds the \(Self.maximumRecordLength)-byte maximum",
+        guard capturedLength <= CaptureReader.maximumRecordLength else {
+            throw corrupt("snoop record's included length \(capturedLength) exceeds the \(CaptureReader.maximumRecordLength)-byte maximum",
                           at: offset)
         }
         guard recordLength >= SnoopFile.recordHeaderLength + capturedLength,
-              recordLength <= Self.maximumBlockLength else {
+              recordLength <= CaptureReader.maximumBlockLength else {
             throw corrupt("snoop record length \(recordLength) does not fit a 24-byte header and \(capturedLength) captured bytes",
                           at: offset)
         }
