@@ -22,7 +22,7 @@ public struct TCPSequenceTracker {
     /// A connection unseen this long (capture time) may be forgotten when room is needed.
     public let idleNanoseconds: Int64
     public private(set) var evictions = 0
-    private var connections: [FlowKey: Connection] = [:]
+    private var connections = FlowTable<Connection>()
 
     public init(maximumConnections: Int = 1 << 16, idleNanoseconds: Int64 = 300_000_000_000) {
         self.maximumConnections = maximumConnections
@@ -40,7 +40,7 @@ public struct TCPSequenceTracker {
         if !forward { key = key.reversed }
         let seqRaw = packet.tcp.seqRaw, ackRaw = packet.tcp.ackRaw, flags = packet.tcp.flags
         var seq: UInt32 = 0, ack: UInt32 = 0
-        connections[key, default: Connection()].update(forward: forward, time: time) { mine, minesKnown, peer, peersKnown in
+        connections.update(key, create: { Connection() }) { $0.update(forward: forward, time: time) { mine, minesKnown, peer, peersKnown in
             if flags & TCP.SYN != 0 || !minesKnown {
                 mine = flags & TCP.SYN != 0 ? seqRaw : seqRaw &- 1
                 minesKnown = true
@@ -53,22 +53,24 @@ public struct TCPSequenceTracker {
                 }
                 ack = ackRaw &- peer
             }
-        }
+        } }
         packet.tcp.seq = UInt64(seq)
         packet.tcp.ack = UInt64(ack)
         if connections.count > maximumConnections { makeRoom(now: time) }
     }
 
     private mutating func makeRoom(now: Int64) {
-        let before = connections.count
-        connections = connections.filter { now - $0.value.lastSeen <= idleNanoseconds }
-        if connections.count > maximumConnections * 3 / 4 {
+        let idle = idleNanoseconds
+        evictions += connections.removeAll { now - $1.lastSeen > idle }
+        let target = maximumConnections * 3 / 4
+        if connections.count > target {
             // Everything is recent: keep the most recently seen three quarters.
-            let keep = connections.sorted { $0.value.lastSeen > $1.value.lastSeen }
-                .prefix(maximumConnections * 3 / 4)
-            connections = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+            var times: [Int64] = []
+            connections.forEach { times.append($1.lastSeen) }
+            times.sort(by: >)
+            let cutoff = times[target]
+            evictions += connections.removeAll { $1.lastSeen <= cutoff }
         }
-        evictions += before - connections.count
     }
 }
 

@@ -1,0 +1,142 @@
+import Decode
+
+/// An open-addressing hash table keyed by `FlowKey`, for per-packet flow state.
+///
+/// Swift's `Dictionary` hashes with a seeded SipHash, which costs more per packet than decoding
+/// the packet's headers; flows need no protection against chosen collisions beyond a good mix,
+/// since every table is bounded by count anyway. Linear probing, at most half full, deletion by
+/// shifting the probe run back (no tombstones).
+public struct FlowTable<Value> {
+    private var keys: [FlowKey]
+    private var values: [Value?]
+    /// 0 for an empty slot, else the key's hash with the top bit set.
+    private var tags: [UInt64]
+    private var mask: Int
+    public private(set) var count = 0
+
+    public init(minimumCapacity: Int = 64) {
+        var capacity = 16
+        while capacity < minimumCapacity * 2 { capacity <<= 1 }
+        keys = Array(repeating: FlowKey(src: .unspecified, dst: .unspecified, srcPort: 0, dstPort: 0, proto: 0),
+                     count: capacity)
+        values = Array(repeating: nil, count: capacity)
+        tags = Array(repeating: 0, count: capacity)
+        mask = capacity - 1
+    }
+
+    @inline(__always)
+    static func tag(_ k: FlowKey) -> UInt64 {
+        var h = k.src.low &* 0x9e37_79b9_7f4a_7c15
+        h ^= k.src.high &* 0xbf58_476d_1ce4_e5b9
+        h ^= (k.dst.low ^ (k.dst.high &* 31)) &* 0x94d0_49bb_1331_11eb
+        h ^= UInt64(k.srcPort) << 40 | UInt64(k.dstPort) << 16 | UInt64(k.proto)
+        h ^= h >> 31
+        h &*= 0xd6e8_feb8_6659_fd93
+        h ^= h >> 32
+        return h | 1 << 63
+    }
+
+    @inline(__always)
+    private func slot(of key: FlowKey, tag: UInt64) -> (index: Int, found: Bool) {
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while true {
+            let t = tags[i]
+            if t == 0 { return (i, false) }
+            if t == tag && keys[i] == key { return (i, true) }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    public subscript(key: FlowKey) -> Value? {
+        let tag = Self.tag(key)
+        let (i, found) = slot(of: key, tag: tag)
+        return found ? values[i] : nil
+    }
+
+    /// Runs `body` on the value for `key`, made by `create` first when there is none.
+    @inline(__always)
+    public mutating func update<R>(_ key: FlowKey, create: () -> Value,
+                                   _ body: (inout Value) -> R) -> R {
+        let tag = Self.tag(key)
+        var (i, found) = slot(of: key, tag: tag)
+        if !found {
+            if (count + 1) * 2 > tags.count {
+                grow()
+                i = slot(of: key, tag: tag).index
+            }
+            tags[i] = tag
+            keys[i] = key
+            values[i] = create()
+            count += 1
+        }
+        return body(&values[i]!)
+    }
+
+    @discardableResult
+    public mutating func removeValue(forKey key: FlowKey) -> Value? {
+        let (i, found) = slot(of: key, tag: Self.tag(key))
+        guard found else { return nil }
+        let value = values[i]
+        remove(at: i)
+        return value
+    }
+
+    /// Removes every entry `shouldRemove` picks; returns how many went.
+    @discardableResult
+    public mutating func removeAll(where shouldRemove: (FlowKey, Value) -> Bool) -> Int {
+        var removed = 0
+        var i = 0
+        while i < tags.count {
+            if tags[i] != 0, shouldRemove(keys[i], values[i]!) {
+                remove(at: i)
+                removed += 1
+                continue  // the slot now holds a shifted entry: look at it again
+            }
+            i += 1
+        }
+        return removed
+    }
+
+    /// Every entry, in table order.
+    public func forEach(_ body: (FlowKey, Value) -> Void) {
+        for i in tags.indices where tags[i] != 0 { body(keys[i], values[i]!) }
+    }
+
+    /// Deletes slot `i` and shifts back the entries of its probe run (Knuth's algorithm R).
+    private mutating func remove(at i: Int) {
+        var hole = i
+        var j = i
+        while true {
+            j = (j &+ 1) & mask
+            if tags[j] == 0 { break }
+            let home = Int(truncatingIfNeeded: tags[j]) & mask
+            // Move j into the hole unless its home lies cyclically in (hole, j].
+            let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
+            if !stays {
+                tags[hole] = tags[j]
+                keys[hole] = keys[j]
+                values[hole] = values[j]
+                hole = j
+            }
+        }
+        tags[hole] = 0
+        values[hole] = nil
+        count -= 1
+    }
+
+    private mutating func grow() {
+        let oldTags = tags, oldKeys = keys, oldValues = values
+        let capacity = tags.count * 2
+        tags = Array(repeating: 0, count: capacity)
+        keys = Array(repeating: oldKeys[0], count: capacity)
+        values = Array(repeating: nil, count: capacity)
+        mask = capacity - 1
+        for i in oldTags.indices where oldTags[i] != 0 {
+            var j = Int(truncatingIfNeeded: oldTags[i]) & mask
+            while tags[j] != 0 { j = (j &+ 1) & mask }
+            tags[j] = oldTags[i]
+            keys[j] = oldKeys[i]
+            values[j] = oldValues[i]
+        }
+    }
+}
