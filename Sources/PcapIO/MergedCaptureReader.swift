@@ -95,6 +95,7 @@ struct MergeState {
     }
 
     mutating func next() throws(CaptureError) -> CaptureRecord? {
+        if files.count == 1 { return try nextOfOnlyFile() }
         if !primed {
             primed = true
             for fileIndex in files.indices { readHead(fileIndex) }
@@ -121,6 +122,21 @@ struct MergeState {
         var record = files[chosen].head
         record.fileIndex = chosen
         return record
+    }
+
+    /// One file needs no choosing: its records go straight through.
+    @inline(__always)
+    private mutating func nextOfOnlyFile() throws(CaptureError) -> CaptureRecord? {
+        guard !files[0].failed else { return nil }
+        do {
+            guard let record = try files[0].reader.pointee.next() else { return nil }
+            recordCount += 1
+            return record
+        } catch {
+            files[0].failed = true
+            errors[0] = error
+            throw error
+        }
     }
 
     private mutating func readHead(_ fileIndex: Int) {
