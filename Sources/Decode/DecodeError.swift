@@ -19,6 +19,14 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let badOption = Code(rawValue: 4)
         /// More nested headers than `PacketLimits` allows.
         public static let tooDeep = Code(rawValue: 5)
+        /// A length read from the wire is above its named cap (`XDRLimits`).
+        public static let tooLong = Code(rawValue: 6)
+        /// An enum or union discriminant holds a value the protocol does not define.
+        public static let badValue = Code(rawValue: 7)
+        /// The message ends before its body does (a malformed message, not a snaplen cut).
+        public static let shortData = Code(rawValue: 8)
+        /// The bytes end where the snaplen (or a gap in the stream) cut the message.
+        public static let truncated = Code(rawValue: 9)
 
         public var name: String {
             switch rawValue {
@@ -27,6 +35,10 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
             case 3: "bad version"
             case 4: "bad option"
             case 5: "too many nested headers"
+            case 6: "length above its cap"
+            case 7: "undefined value"
+            case 8: "message ends early"
+            case 9: "cut by the snaplen"
             default: "code \(rawValue)"
             }
         }

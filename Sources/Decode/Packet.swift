@@ -1,6 +1,7 @@
 /// The layers a packet can carry, in the order they are stacked on the wire.
 public enum Layer: UInt8, Sendable, CaseIterable {
     case ethernet, vlan, sll, null, ipv4, ipv6, tcp, udp
+    case rpc, portmap, mount, nlm, nsm, nfs
 
     public var name: String {
         switch self {
@@ -12,6 +13,12 @@ public enum Layer: UInt8, Sendable, CaseIterable {
         case .ipv6: "ipv6"
         case .tcp: "tcp"
         case .udp: "udp"
+        case .rpc: "rpc"
+        case .portmap: "portmap"
+        case .mount: "mount"
+        case .nlm: "nlm"
+        case .nsm: "nsm"
+        case .nfs: "nfs"
         }
     }
 }
