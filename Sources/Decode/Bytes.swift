@@ -2,33 +2,33 @@
 // (STYLE.md: one range check per header), then load at fixed offsets without further checks.
 
 extension UnsafeRawBufferPointer {
-    @inline(__always)
-    func u8(_ offset: Int) -> UInt8 {
+    @inlinable @inline(__always)
+    public func u8(_ offset: Int) -> UInt8 {
         load(fromByteOffset: offset, as: UInt8.self)
     }
 
-    @inline(__always)
-    func u16(_ offset: Int) -> UInt16 {
+    @inlinable @inline(__always)
+    public func u16(_ offset: Int) -> UInt16 {
         UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    @inline(__always)
-    func u32(_ offset: Int) -> UInt32 {
+    @inlinable @inline(__always)
+    public func u32(_ offset: Int) -> UInt32 {
         UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
-    @inline(__always)
-    func u64(_ offset: Int) -> UInt64 {
+    @inlinable @inline(__always)
+    public func u64(_ offset: Int) -> UInt64 {
         UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
-    @inline(__always)
-    func u16le(_ offset: Int) -> UInt16 {
+    @inlinable @inline(__always)
+    public func u16le(_ offset: Int) -> UInt16 {
         UInt16(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    @inline(__always)
-    func u32le(_ offset: Int) -> UInt32 {
+    @inlinable @inline(__always)
+    public func u32le(_ offset: Int) -> UInt32 {
         UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }

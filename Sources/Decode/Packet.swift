@@ -58,6 +58,7 @@ public struct Packet: Sendable {
     public var ipv6 = IPv6()
     public var tcp = TCP()
     public var udp = UDP()
+    public var rpc = RPC()
     /// The application payload (after TCP/UDP), or the IP payload of a fragment or of a
     /// transport not decoded, or the link payload of a non-IP frame.
     public var payload = ByteRange.empty

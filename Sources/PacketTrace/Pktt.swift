@@ -37,9 +37,12 @@ public final class Pktt {
     public var truncatedTails: [TruncatedTail] { reader.truncatedTails }
 
     /// Decodes the next packet into `packet` and `record`; false at the end of the trace.
+    /// A frame holding several RPC messages gives one packet per message (same `frame`, each
+    /// its own `index`), as the seed does.
     /// Throws a `CaptureError` when a file turns out corrupt: every packet before the bad record
     /// was returned first, and calling `next()` again goes on with the other files.
     public func next() throws -> Bool {
+        if let r = current, state.moreMessages, state.nextMessage(r) { return true }
         current = nil
         let captured: CaptureRecord?
         do {
@@ -66,6 +69,23 @@ public final class Pktt {
         return try body(frameBytes)
     }
 
+    /// The bytes of the current RPC message and its range in them (`packet.rpc`'s byte ranges
+    /// point into these); an empty buffer when the packet has no RPC layer.
+    public func withMessageBytes<T>(_ body: (UnsafeRawBufferPointer, ByteRange) throws -> T) rethrows -> T {
+        guard let source = state.messageSource else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0), .empty)
+        }
+        return try withPayloadBytes { payload in
+            try state.rpc.withMessageBytes(source, frame: payload) { bytes, range in
+                Result { try body(bytes, range) }
+            }.get()
+        }
+    }
+
+    /// RPC stream reassembly and call/reply pairing counters.
+    public var rpcStreams: RPCStreamStatistics { state.rpc.streamStatistics }
+    public var xidStatistics: XIDTable.Statistics { state.rpc.xids.statistics }
+
     /// The current frame's captured bytes. Valid until the next call to `next()`.
     public var frameBytes: UnsafeRawBufferPointer {
         current?.data ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -82,7 +102,15 @@ struct TraceState {
     var statistics = TraceStatistics()
     var reassembler: IPReassembler
     var sequences = TCPSequenceTracker()
+    var rpc = RPCTracker()
     var nextIndex = 0
+    /// The frame's own layers, restored before each further RPC message of the same frame.
+    var frameLayers = LayerSet()
+    var frameError: DecodeError?
+    /// The frame may hold more RPC messages than the one in `packet`.
+    var moreMessages = false
+    /// Where the current packet's RPC message is, when it has one.
+    var messageSource: RPCMessageSource?
 
     init(reassembler: IPReassembler) {
         self.reassembler = reassembler
@@ -105,7 +133,52 @@ struct TraceState {
             reassemble(r, time: time)
         }
         if packet.has(.tcp) { sequences.track(&packet, time: time) }
-        statistics.count(packet, bytes: r.capturedLength)
+        statistics.frames += 1
+        statistics.bytes += r.capturedLength
+        messageSource = nil
+        moreMessages = false
+        if packet.has(.tcp) || packet.has(.udp) {
+            let datagram = reassembler.datagram
+            if packet.reassembled {
+                datagram.withUnsafeBytes { rpc.begin(packet, bytes: $0, time: time) }
+            } else {
+                rpc.begin(packet, bytes: r.data, time: time)
+            }
+            frameLayers = packet.layers
+            frameError = packet.error
+            moreMessages = takeMessage(r, time: time)
+        }
+        statistics.count(packet)
+    }
+
+    /// The frame's next RPC message as a packet of its own; false when there is none.
+    mutating func nextMessage(_ r: CaptureRecord) -> Bool {
+        packet.layers = frameLayers
+        packet.error = frameError
+        guard takeMessage(r, time: record.time) else {
+            moreMessages = false
+            return false
+        }
+        record.index = nextIndex
+        nextIndex += 1
+        statistics.count(packet)
+        return true
+    }
+
+    private mutating func takeMessage(_ r: CaptureRecord, time: Int64) -> Bool {
+        let datagram = reassembler.datagram
+        let source: RPCMessageSource?
+        if packet.reassembled {
+            source = datagram.withUnsafeBytes {
+                rpc.nextMessage(&packet, bytes: $0, time: time, frame: record.frame, index: record.index,
+                                fileIndex: record.fileIndex)
+            }
+        } else {
+            source = rpc.nextMessage(&packet, bytes: r.data, time: time, frame: record.frame, index: record.index,
+                                     fileIndex: record.fileIndex)
+        }
+        messageSource = source
+        return source != nil
     }
 
     private mutating func reassemble(_ r: CaptureRecord, time: Int64) {

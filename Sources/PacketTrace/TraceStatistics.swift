@@ -2,7 +2,9 @@ import Decode
 
 /// What a pass over a trace saw: the counts `pktt show --count` prints.
 public struct TraceStatistics: Sendable {
+    /// Packets shown: one per frame, or one per RPC message when a frame holds several.
     public var packets = 0
+    public var frames = 0
     public var bytes = 0
     /// Packets carrying each layer, indexed by `Layer.rawValue`.
     public var layers = InlineArray<16, Int>(repeating: 0)  // room for the RPC layers to come
@@ -21,9 +23,8 @@ public struct TraceStatistics: Sendable {
     public init() {}
 
     @inline(__always)
-    mutating func count(_ packet: borrowing Packet, bytes: Int) {
+    mutating func count(_ packet: borrowing Packet) {
         packets += 1
-        self.bytes += bytes
         var bits = packet.layers.rawValue
         while bits != 0 {
             layers[bits.trailingZeroBitCount] += 1
@@ -37,7 +38,7 @@ public struct TraceStatistics: Sendable {
 
     /// One line: `packets N ethernet N … truncated N errors N`.
     public var summary: String {
-        var parts = ["packets \(packets)"]
+        var parts = ["packets \(packets)", "frames \(frames)"]
         for layer in Layer.allCases { parts.append("\(layer.name) \(count(of: layer))") }
         parts.append("fragments \(fragments)")
         parts.append("reassembled \(reassembled)")

@@ -16,13 +16,6 @@ public struct FlowKey: Hashable, Sendable {
         self.proto = proto
     }
 
-    /// One mix of all fields: a single `combine` keeps the per-packet hashing cheap.
-    public func hash(into hasher: inout Hasher) {
-        let ports = UInt64(srcPort) << 24 | UInt64(dstPort) << 8 | UInt64(proto)
-        hasher.combine(src.low &* 0x9e37_79b9_7f4a_7c15 ^ src.high ^ (dst.low &* 0xc2b2_ae3d_27d4_eb4f)
-            ^ dst.high &* 31 ^ ports)
-    }
-
     /// The same conversation seen from the other end.
     public var reversed: FlowKey {
         FlowKey(src: dst, dst: src, srcPort: dstPort, dstPort: srcPort, proto: proto)

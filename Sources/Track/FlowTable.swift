@@ -1,13 +1,30 @@
 import Decode
 
-/// An open-addressing hash table keyed by `FlowKey`, for per-packet flow state.
+/// A key for `FlowTable`: equality plus a well-mixed 64-bit hash.
+public protocol FlowTableKey: Equatable {
+    /// Any 64 bits that depend on every field; the table mixes them further.
+    var tableHash: UInt64 { get }
+}
+
+extension FlowKey: FlowTableKey {
+    @inline(__always)
+    public var tableHash: UInt64 {
+        var h = src.low &* 0x9e37_79b9_7f4a_7c15
+        h ^= src.high &* 0xbf58_476d_1ce4_e5b9
+        h ^= (dst.low ^ (dst.high &* 31)) &* 0x94d0_49bb_1331_11eb
+        return h ^ (UInt64(srcPort) << 40 | UInt64(dstPort) << 16 | UInt64(proto))
+    }
+}
+
+/// An open-addressing hash table keyed by flows (or anything `FlowTableKey`), for per-packet
+/// state.
 ///
 /// Swift's `Dictionary` hashes with a seeded SipHash, which costs more per packet than decoding
 /// the packet's headers; flows need no protection against chosen collisions beyond a good mix,
 /// since every table is bounded by count anyway. Linear probing, at most half full, deletion by
 /// shifting the probe run back (no tombstones).
-public struct FlowTable<Value> {
-    private var keys: [FlowKey]
+public struct FlowTable<Key: FlowTableKey, Value> {
+    private var keys: [Key?]
     private var values: [Value?]
     /// 0 for an empty slot, else the key's hash with the top bit set.
     private var tags: [UInt64]
@@ -17,19 +34,15 @@ public struct FlowTable<Value> {
     public init(minimumCapacity: Int = 64) {
         var capacity = 16
         while capacity < minimumCapacity * 2 { capacity <<= 1 }
-        keys = Array(repeating: FlowKey(src: .unspecified, dst: .unspecified, srcPort: 0, dstPort: 0, proto: 0),
-                     count: capacity)
+        keys = Array(repeating: nil, count: capacity)
         values = Array(repeating: nil, count: capacity)
         tags = Array(repeating: 0, count: capacity)
         mask = capacity - 1
     }
 
     @inline(__always)
-    static func tag(_ k: FlowKey) -> UInt64 {
-        var h = k.src.low &* 0x9e37_79b9_7f4a_7c15
-        h ^= k.src.high &* 0xbf58_476d_1ce4_e5b9
-        h ^= (k.dst.low ^ (k.dst.high &* 31)) &* 0x94d0_49bb_1331_11eb
-        h ^= UInt64(k.srcPort) << 40 | UInt64(k.dstPort) << 16 | UInt64(k.proto)
+    static func tag(_ k: Key) -> UInt64 {
+        var h = k.tableHash
         h ^= h >> 31
         h &*= 0xd6e8_feb8_6659_fd93
         h ^= h >> 32
@@ -37,7 +50,7 @@ public struct FlowTable<Value> {
     }
 
     @inline(__always)
-    private func slot(of key: FlowKey, tag: UInt64) -> (index: Int, found: Bool) {
+    private func slot(of key: Key, tag: UInt64) -> (index: Int, found: Bool) {
         var i = Int(truncatingIfNeeded: tag) & mask
         while true {
             let t = tags[i]
@@ -47,7 +60,7 @@ public struct FlowTable<Value> {
         }
     }
 
-    public subscript(key: FlowKey) -> Value? {
+    public subscript(key: Key) -> Value? {
         let tag = Self.tag(key)
         let (i, found) = slot(of: key, tag: tag)
         return found ? values[i] : nil
@@ -55,8 +68,16 @@ public struct FlowTable<Value> {
 
     /// Runs `body` on the value for `key`, made by `create` first when there is none.
     @inline(__always)
-    public mutating func update<R>(_ key: FlowKey, create: () -> Value,
+    public mutating func update<R>(_ key: Key, create: () -> Value,
                                    _ body: (inout Value) -> R) -> R {
+        let i = slot(for: key, create: create).index
+        return body(&values[i]!)
+    }
+
+    /// The slot holding `key`'s value, made by `create` first when there is none. A slot stays
+    /// valid until the next insertion or removal.
+    @inline(__always)
+    public mutating func slot(for key: Key, create: () -> Value) -> (index: Int, inserted: Bool) {
         let tag = Self.tag(key)
         var (i, found) = slot(of: key, tag: tag)
         if !found {
@@ -69,11 +90,24 @@ public struct FlowTable<Value> {
             values[i] = create()
             count += 1
         }
-        return body(&values[i]!)
+        return (i, !found)
+    }
+
+    /// The slot holding `key`'s value, if any.
+    @inline(__always)
+    public func slot(for key: Key) -> Int? {
+        let (i, found) = slot(of: key, tag: Self.tag(key))
+        return found ? i : nil
+    }
+
+    /// The value in a slot `slot(for:)` returned.
+    public subscript(slot i: Int) -> Value {
+        get { values[i]! }
+        _modify { yield &values[i]! }
     }
 
     @discardableResult
-    public mutating func removeValue(forKey key: FlowKey) -> Value? {
+    public mutating func removeValue(forKey key: Key) -> Value? {
         let (i, found) = slot(of: key, tag: Self.tag(key))
         guard found else { return nil }
         let value = values[i]
@@ -83,11 +117,11 @@ public struct FlowTable<Value> {
 
     /// Removes every entry `shouldRemove` picks; returns how many went.
     @discardableResult
-    public mutating func removeAll(where shouldRemove: (FlowKey, Value) -> Bool) -> Int {
+    public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
         var removed = 0
         var i = 0
         while i < tags.count {
-            if tags[i] != 0, shouldRemove(keys[i], values[i]!) {
+            if tags[i] != 0, shouldRemove(keys[i]!, values[i]!) {
                 remove(at: i)
                 removed += 1
                 continue  // the slot now holds a shifted entry: look at it again
@@ -98,8 +132,8 @@ public struct FlowTable<Value> {
     }
 
     /// Every entry, in table order.
-    public func forEach(_ body: (FlowKey, Value) -> Void) {
-        for i in tags.indices where tags[i] != 0 { body(keys[i], values[i]!) }
+    public func forEach(_ body: (Key, Value) -> Void) {
+        for i in tags.indices where tags[i] != 0 { body(keys[i]!, values[i]!) }
     }
 
     /// Deletes slot `i` and shifts back the entries of its probe run (Knuth's algorithm R).
@@ -120,6 +154,7 @@ public struct FlowTable<Value> {
             }
         }
         tags[hole] = 0
+        keys[hole] = nil
         values[hole] = nil
         count -= 1
     }
@@ -128,7 +163,7 @@ public struct FlowTable<Value> {
         let oldTags = tags, oldKeys = keys, oldValues = values
         let capacity = tags.count * 2
         tags = Array(repeating: 0, count: capacity)
-        keys = Array(repeating: oldKeys[0], count: capacity)
+        keys = Array(repeating: nil, count: capacity)
         values = Array(repeating: nil, count: capacity)
         mask = capacity - 1
         for i in oldTags.indices where oldTags[i] != 0 {

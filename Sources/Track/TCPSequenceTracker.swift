@@ -22,7 +22,7 @@ public struct TCPSequenceTracker {
     /// A connection unseen this long (capture time) may be forgotten when room is needed.
     public let idleNanoseconds: Int64
     public private(set) var evictions = 0
-    private var connections = FlowTable<Connection>()
+    private var connections = FlowTable<FlowKey, Connection>()
 
     public init(maximumConnections: Int = 1 << 16, idleNanoseconds: Int64 = 300_000_000_000) {
         self.maximumConnections = maximumConnections

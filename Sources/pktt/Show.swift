@@ -60,7 +60,7 @@ struct Show: ParsableCommand {
             if count {
                 // nothing to print per packet
             } else if json {
-                jsonLine.append(trace.record, trace.packet, file: trace.currentFile, to: &out)
+                jsonLine.append(trace, to: &out)
             } else {
                 line.append(trace.record, trace.packet, to: &out)
             }

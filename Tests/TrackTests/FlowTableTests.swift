@@ -11,7 +11,7 @@ struct FlowTableTests {
 
     @Test("Random inserts, updates and removals agree with a Dictionary")
     func againstDictionary() {
-        var table = FlowTable<Int>(minimumCapacity: 4)
+        var table = FlowTable<FlowKey, Int>(minimumCapacity: 4)
         var reference: [FlowKey: Int] = [:]
         var rng = SystemRandomNumberGenerator()
         for step in 0..<20_000 {

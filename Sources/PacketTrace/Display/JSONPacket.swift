@@ -7,7 +7,16 @@ public struct JSONPacketFormatter {
 
     public init() {}
 
+    /// One packet of `trace`: its current packet and record.
+    public mutating func append(_ trace: Pktt, to out: inout TextBuffer) {
+        trace.withMessageBytes { message, _ in
+            append(trace.record, trace.packet, file: trace.currentFile, message: message, to: &out)
+        }
+    }
+
+    /// `message` holds the bytes the RPC layer's ranges point into (the machine name…).
     public mutating func append(_ record: PacketRecord, _ p: Packet, file: String,
+                                message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
                                 to out: inout TextBuffer) {
         out.jsonBeginObject()
         out.object("record") { out in
@@ -156,6 +165,9 @@ public struct JSONPacketFormatter {
                 out.field("length", p.udp.length)
                 out.field("checksum", p.udp.checksum)
             }
+        }
+        if p.has(.rpc) {
+            out.object("rpc") { out in RPCJSON.append(p.rpc, message: message, to: &out) }
         }
         if p.reassembled { out.field("reassembled", true) }
         if let error = p.error {

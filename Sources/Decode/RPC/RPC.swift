@@ -1,0 +1,179 @@
+/// ONC RPC v2 message header (RFC 5531): call or reply, with its credential and verifier.
+/// A plain value: variable parts (machine name, GSS handle, verifier body, the program's
+/// arguments or results) are byte ranges into the message.
+public struct RPC: Sendable {
+    public var xid: UInt32 = 0
+    /// 0 call, 1 reply.
+    public var messageType: UInt32 = 0
+    public var isCall: Bool { messageType == RPCConstants.call }
+
+    // Call header; on a reply, program/version/procedure come from its call when it was seen.
+    public var rpcVersion: UInt32 = 0
+    public var program: UInt32 = 0
+    public var version: UInt32 = 0
+    public var procedure: UInt32 = 0
+
+    public var credential = RPCCredential()
+    public var verifierFlavor: UInt32 = 0
+    public var verifier = ByteRange.empty
+
+    // Reply header.
+    /// 0 MSG_ACCEPTED, 1 MSG_DENIED.
+    public var replyStatus: UInt32 = 0
+    /// accept_stat when accepted: 0 SUCCESS … 5 SYSTEM_ERR.
+    public var acceptStatus: UInt32 = 0
+    /// reject_stat when denied: 0 RPC_MISMATCH, 1 AUTH_ERROR.
+    public var rejectStatus: UInt32 = 0
+    /// auth_stat when denied with AUTH_ERROR.
+    public var authStatus: UInt32 = 0
+    /// The supported range of a PROG_MISMATCH or RPC_MISMATCH.
+    public var mismatchLow: UInt32 = 0
+    public var mismatchHigh: UInt32 = 0
+
+    /// The call's arguments or the reply's results: the program's part of the message.
+    public var body = ByteRange.empty
+    /// The whole message (after record marking), and how it travelled.
+    public var message = ByteRange.empty
+    /// TCP record marking: fragments the record came in, and its length; 0 over UDP.
+    public var fragments = 0
+    public var recordLength = 0
+    /// Bytes of the message missing from the capture (snaplen cut or a stream gap).
+    public var missingBytes = 0
+
+    // Pairing, filled by Track's xid table.
+    /// A reply whose call was seen (false: the reply keeps only its own header).
+    public var callSeen = false
+    /// A call with the xid of a call still unanswered on the same connection.
+    public var retransmission = false
+    /// A reply to a call that already had one.
+    public var duplicateReply = false
+    /// Reply time minus call time, nanoseconds (replies whose call was seen).
+    public var latency: Int64 = 0
+    /// The call's frame number and packet index (replies whose call was seen).
+    public var callFrame = 0
+    public var callIndex = 0
+    public var callFileIndex = 0
+
+    public init() {}
+
+    /// An accepted reply with SUCCESS: the only kind that carries results.
+    public var isSuccess: Bool {
+        messageType == RPCConstants.reply && replyStatus == 0 && acceptStatus == 0
+    }
+}
+
+/// The credential of a call (RFC 5531 section 8.2, RFC 2203 section 5 for RPCSEC_GSS).
+public struct RPCCredential: Sendable {
+    public var flavor: UInt32 = 0
+    public var body = ByteRange.empty
+    // AUTH_SYS (authsys_parms)
+    public var stamp: UInt32 = 0
+    public var machineName = ByteRange.empty
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    public var gidCount = 0
+    public var gids = InlineArray<16, UInt32>(repeating: 0)
+    // RPCSEC_GSS (rpc_gss_cred_vers_1_t; v2 and v3 keep the layout)
+    public var gssVersion: UInt32 = 0
+    public var gssProcedure: UInt32 = 0
+    public var gssSequence: UInt32 = 0
+    public var gssService: UInt32 = 0
+    public var gssHandle = ByteRange.empty
+    public init() {}
+}
+
+public enum RPCConstants {
+    public static let call: UInt32 = 0
+    public static let reply: UInt32 = 1
+    /// RFC 5531 section 8.2: MAX_AUTH_BYTES.
+    public static let maximumAuthBytes = 400
+    /// authsys_parms: machinename<255>, gids<16>.
+    public static let maximumMachineName = 255
+    public static let maximumGids = 16
+    /// A GSS context handle; RFC 2203 gives no bound, real ones are 8–32 bytes.
+    public static let maximumGSSHandle = 400
+
+    // auth_flavor
+    public static let authNone: UInt32 = 0
+    public static let authSys: UInt32 = 1
+    public static let authShort: UInt32 = 2
+    public static let authDH: UInt32 = 3
+    public static let rpcsecGSS: UInt32 = 6
+    /// RFC 9289: the AUTH_TLS probe that starts RPC-with-TLS.
+    public static let authTLS: UInt32 = 7
+
+    /// Flavors a real call carries. Unknown flavors make a header implausible.
+    @inline(__always)
+    public static func isKnownFlavor(_ f: UInt32) -> Bool { f <= 3 || f == 6 || f == 7 }
+
+    public static func flavorName(_ f: UInt32) -> String {
+        switch f {
+        case authNone: "AUTH_NONE"
+        case authSys: "AUTH_SYS"
+        case authShort: "AUTH_SHORT"
+        case authDH: "AUTH_DH"
+        case rpcsecGSS: "RPCSEC_GSS"
+        case authTLS: "AUTH_TLS"
+        default: "flavor \(f)"
+        }
+    }
+
+    public static func acceptStatusName(_ s: UInt32) -> String {
+        switch s {
+        case 0: "SUCCESS"
+        case 1: "PROG_UNAVAIL"
+        case 2: "PROG_MISMATCH"
+        case 3: "PROC_UNAVAIL"
+        case 4: "GARBAGE_ARGS"
+        case 5: "SYSTEM_ERR"
+        default: "accept_stat \(s)"
+        }
+    }
+
+    public static func rejectStatusName(_ s: UInt32) -> String {
+        s == 0 ? "RPC_MISMATCH" : s == 1 ? "AUTH_ERROR" : "reject_stat \(s)"
+    }
+
+    public static func authStatusName(_ s: UInt32) -> String {
+        switch s {
+        case 0: "AUTH_OK"
+        case 1: "AUTH_BADCRED"
+        case 2: "AUTH_REJECTEDCRED"
+        case 3: "AUTH_BADVERF"
+        case 4: "AUTH_REJECTEDVERF"
+        case 5: "AUTH_TOOWEAK"
+        case 6: "AUTH_INVALIDRESP"
+        case 7: "AUTH_FAILED"
+        case 8: "AUTH_KERB_GENERIC"
+        case 9: "AUTH_TIMEEXPIRE"
+        case 10: "AUTH_TKT_FILE"
+        case 11: "AUTH_DECODE"
+        case 12: "AUTH_NET_ADDR"
+        case 13: "RPCSEC_GSS_CREDPROBLEM"
+        case 14: "RPCSEC_GSS_CTXPROBLEM"
+        default: "auth_stat \(s)"
+        }
+    }
+
+    public static func gssProcedureName(_ p: UInt32) -> String {
+        switch p {
+        case 0: "DATA"
+        case 1: "INIT"
+        case 2: "CONTINUE_INIT"
+        case 3: "DESTROY"
+        case 4: "BIND_CHANNEL"
+        case 5: "CREATE"
+        case 6: "LIST"
+        default: "gss_proc \(p)"
+        }
+    }
+
+    public static func gssServiceName(_ s: UInt32) -> String {
+        switch s {
+        case 1: "none"
+        case 2: "integrity"
+        case 3: "privacy"
+        default: "service \(s)"
+        }
+    }
+}

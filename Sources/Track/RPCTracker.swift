@@ -1,0 +1,352 @@
+import Decode
+
+/// Finds the RPC messages in TCP and UDP packets, on any port, and pairs each reply with its
+/// call. Per packet: `begin`, then `nextMessage` until it returns nil (a TCP segment may
+/// complete several records, each its own message).
+public struct RPCTracker {
+    public let limits: RPCStreamLimits
+    public private(set) var streamStatistics = RPCStreamStatistics()
+    public private(set) var xids: XIDTable
+    /// A completed record that spanned segments or fragments (`RPCMessageSource.record`).
+    public private(set) var record: [UInt8] = []
+    private var directions = FlowTable<FlowKey, RPCStreamDirection>()
+    private var pending: Pending?
+    /// Ports that PORTMAP/RPCBIND replies handed out, and ports RPC is expected on.
+    private var ports = KnownPorts()
+    /// Directions remembered at once; past this the idle ones go first.
+    public let maximumDirections: Int
+    public private(set) var directionEvictions = 0
+
+    /// The rest of the packet begun: a TCP segment (or a queued one) being consumed, or a datagram.
+    struct Pending {
+        var key: FlowKey
+        var slot: Int
+        var cursor: Int
+        var end: Int
+        var missingBefore = 0
+        var missingAfter = 0
+        var endSeq: UInt32 = 0
+        var fin = false
+        /// Bytes of a segment taken from the out-of-order queue (nil: the frame's own).
+        var queued: [UInt8]?
+        var datagram = false
+    }
+
+    public init(limits: RPCStreamLimits = .init(), xidLimits: XIDTable.Limits = .init(),
+                maximumDirections: Int = 1 << 16) {
+        self.limits = limits
+        xids = XIDTable(limits: xidLimits)
+        self.maximumDirections = maximumDirections
+    }
+
+    public var directionCount: Int { directions.count }
+    public var learnedPorts: Int { ports.learnedCount }
+
+    // MARK: - Starting on a packet
+
+    /// Looks at a packet decoded to TCP or UDP. `bytes` is what `p.payload` refers to (the frame
+    /// or the reassembled datagram).
+    public mutating func begin(_ p: Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
+        pending = nil
+        if p.has(.udp) {
+            beginDatagram(p, bytes: bytes)
+        } else if p.has(.tcp) {
+            beginSegment(p, bytes: bytes, time: time)
+        }
+    }
+
+    private mutating func beginDatagram(_ p: Packet, bytes: UnsafeRawBufferPointer) {
+        let r = p.payload
+        guard RPCDecoder.isPlausible(bytes, at: r.offset, end: r.end) else { return }
+        let key = FlowKey(p)
+        // A reply on a port RPC is not known to use is believed only when its call was seen.
+        if bytes.u32(r.offset + 4) == RPCConstants.reply
+            && !ports.isRPC(p.ipSource, port: p.udp.srcPort, proto: IPProtocol.udp)
+            && !xids.isWaiting(CallKey(flow: key.reversed, xid: bytes.u32(r.offset))) {
+            return
+        }
+        pending = Pending(key: key, slot: -1, cursor: r.offset, end: r.end, datagram: true)
+    }
+
+    private mutating func beginSegment(_ p: Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
+        let tcp = p.tcp
+        let key = FlowKey(p)
+        let syn = tcp.flags & TCP.SYN != 0, fin = tcp.flags & TCP.FIN != 0
+        let wire = tcp.payloadLength
+        if wire == 0 && !syn && !fin, directions.slot(for: key) == nil { return }  // a bare ACK
+        if directions.count >= maximumDirections { makeRoom(now: time) }
+        let (slot, inserted) = directions.slot(for: key, create: { RPCStreamDirection() })
+        directions[slot: slot].lastSeen = time
+        if inserted {
+            if ports.isRPC(p.ipDestination, port: tcp.dstPort, proto: IPProtocol.tcp)
+                || ports.isRPC(p.ipSource, port: tcp.srcPort, proto: IPProtocol.tcp)
+                || directions.slot(for: key.reversed).map({ directions[slot: $0].kind == .rpc }) == true {
+                directions[slot: slot].kind = .rpc
+            }
+        }
+        if syn {
+            // The stream starts here: the first data byte begins a record.
+            directions[slot: slot].haveSeq = true
+            directions[slot: slot].nextSeq = tcp.seqRaw &+ 1
+            directions[slot: slot].state = .mark
+            directions[slot: slot].markHave = 0
+            directions[slot: slot].resetRecord()
+            return
+        }
+        guard wire > 0 || fin else { return }
+        if directions[slot: slot].kind == .unknown {
+            guard classify(slot: slot, key: key, p, bytes: bytes) else { return }
+        }
+        guard directions[slot: slot].kind == .rpc else { return }
+
+        var d = directions[slot: slot]
+        if !d.haveSeq {
+            d.haveSeq = true
+            d.nextSeq = tcp.seqRaw
+        }
+        let captured = p.payload.count
+        var segment = Pending(key: key, slot: slot, cursor: p.payload.offset, end: p.payload.end,
+                              missingAfter: wire - captured, endSeq: tcp.seqRaw &+ UInt32(truncatingIfNeeded: wire),
+                              fin: fin)
+        let ahead = Int(Int32(bitPattern: tcp.seqRaw &- d.nextSeq))
+        if ahead + wire <= 0 && !(fin && ahead + wire == 0) {
+            streamStatistics.retransmittedSegments += 1
+            directions[slot: slot] = d
+            return
+        }
+        if ahead < 0 {
+            // Overlaps what was seen: skip the old part, captured or not.
+            let old = -ahead
+            streamStatistics.retransmittedSegments += 1
+            let fromCaptured = min(old, captured)
+            segment.cursor += fromCaptured
+            segment.missingAfter -= old - fromCaptured
+        } else if ahead > 0 {
+            streamStatistics.outOfOrderSegments += 1
+            d.queue.append(.init(seq: tcp.seqRaw, bytes: Array(UnsafeRawBufferPointer(rebasing: bytes[p.payload.offset..<p.payload.end])),
+                                 wireLength: wire, fin: fin))
+            d.queuedBytes += captured
+            let over = d.queue.count > limits.maximumQueuedSegments || d.queuedBytes > limits.maximumQueuedBytes
+            directions[slot: slot] = d
+            if over { pending = takeQueued(slot: slot, key: key, declaringGap: true) }
+            return
+        }
+        directions[slot: slot] = d
+        pending = segment
+    }
+
+    /// Decides whether a direction on a port not known for RPC carries it: its first data must
+    /// begin with a plausible record (a reply only when its call was seen).
+    private mutating func classify(slot: Int, key: FlowKey, _ p: Packet, bytes: UnsafeRawBufferPointer) -> Bool {
+        let r = p.payload
+        if r.count >= 8 + RPCDecoder.minimumReplyLength, RPCStreamMachine.isPlausibleMark(bytes.u32(r.offset), limits: limits),
+           RPCDecoder.isPlausible(bytes, at: r.offset + 4, end: r.end),
+           bytes.u32(r.offset + 8) == RPCConstants.call
+            || xids.isWaiting(CallKey(flow: key.reversed, xid: bytes.u32(r.offset + 4))) {
+            directions[slot: slot].kind = .rpc
+            if directions[slot: slot].haveSeq == false { directions[slot: slot].state = .mark }
+            return true
+        }
+        directions[slot: slot].classifyAttempts += 1
+        if directions[slot: slot].classifyAttempts >= limits.classifyAttempts { directions[slot: slot].kind = .other }
+        return false
+    }
+
+    // MARK: - Taking messages
+
+    /// The next RPC message of the packet begun: its header decoded into `p.rpc` (and `.rpc`
+    /// added to its layers), paired with its call. nil when the packet holds no more.
+    /// `bytes` is the same buffer given to `begin`.
+    public mutating func nextMessage(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+                                     frame: Int, index: Int, fileIndex: Int) -> RPCMessageSource? {
+        guard let done = nextRecord(bytes: bytes) else { return nil }
+        p.rpc = RPC()
+        p.rpc.fragments = done.fragments
+        p.rpc.recordLength = done.length
+        p.rpc.missingBytes = done.missing
+        let truncated = done.missing > 0
+        let failure: DecodeError? = withMessageBytes(done.source, frame: bytes) { b, range in
+            do throws(DecodeError) {
+                try RPCDecoder.decode(b, range: range, truncated: truncated, into: &p.rpc)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure {
+            p.error = failure
+            // A message cut by the snaplen keeps what its header had before the cut (as tshark
+            // shows it), as long as the xid and message type are there.
+            let messageStart: Int = switch done.source {
+            case .frame(let range): range.offset
+            case .record: 0
+            }
+            guard failure.code == .truncated, failure.offset >= messageStart + 8 else { return done.source }
+        }
+        p.layers.add(.rpc)
+        pair(&p, time: time, frame: frame, index: index, fileIndex: fileIndex)
+        return done.source
+    }
+
+    /// Runs `body` on the bytes of a message and its range in them.
+    public func withMessageBytes<T>(_ source: RPCMessageSource, frame: UnsafeRawBufferPointer,
+                                    _ body: (UnsafeRawBufferPointer, ByteRange) -> T) -> T {
+        switch source {
+        case .frame(let range):
+            return body(frame, range)
+        case .record(let count):
+            return record.withUnsafeBytes { body($0, ByteRange(offset: 0, count: count)) }
+        }
+    }
+
+    private mutating func nextRecord(bytes: UnsafeRawBufferPointer) -> CompletedRecord? {
+        while var seg = pending {
+            if seg.datagram {
+                pending = nil
+                return CompletedRecord(source: .frame(ByteRange(offset: seg.cursor, count: seg.end - seg.cursor)),
+                                       fragments: 0, length: seg.end - seg.cursor, missing: 0)
+            }
+            var done: CompletedRecord?
+            if seg.missingBefore > 0 {
+                done = RPCStreamMachine.skipMissing(&directions[slot: seg.slot], count: &seg.missingBefore,
+                                                    limits: limits, stats: &streamStatistics, output: &record)
+            } else if seg.cursor < seg.end {
+                if let queued = seg.queued {
+                    done = queued.withUnsafeBytes { q in
+                        RPCStreamMachine.consume(&directions[slot: seg.slot], q, cursor: &seg.cursor, end: seg.end,
+                                                 zeroCopy: false, limits: limits, stats: &streamStatistics,
+                                                 output: &record)
+                    }
+                } else {
+                    done = RPCStreamMachine.consume(&directions[slot: seg.slot], bytes, cursor: &seg.cursor,
+                                                    end: seg.end, zeroCopy: true, limits: limits,
+                                                    stats: &streamStatistics, output: &record)
+                }
+            } else if seg.missingAfter > 0 {
+                streamStatistics.snaplenBytes += seg.missingAfter
+                done = RPCStreamMachine.skipMissing(&directions[slot: seg.slot], count: &seg.missingAfter,
+                                                    limits: limits, stats: &streamStatistics, output: &record)
+            } else {
+                // The segment is used up: move on, and into any queued segment now in order.
+                directions[slot: seg.slot].nextSeq = seg.endSeq &+ (seg.fin ? 1 : 0)
+                pending = takeQueued(slot: seg.slot, key: seg.key, declaringGap: false)
+                continue
+            }
+            pending = seg
+            if let done { return done }
+        }
+        return nil
+    }
+
+    /// The next queued segment that is in order now (or, `declaringGap`, the earliest one, the
+    /// hole before it given up as lost), trimmed of what was already seen.
+    private mutating func takeQueued(slot: Int, key: FlowKey, declaringGap: Bool) -> Pending? {
+        var d = directions[slot: slot]
+        guard !d.queue.isEmpty else { return nil }
+        var best = 0
+        for i in d.queue.indices where Int32(bitPattern: d.queue[i].seq &- d.queue[best].seq) < 0 { best = i }
+        let ahead = Int(Int32(bitPattern: d.queue[best].seq &- d.nextSeq))
+        guard ahead <= 0 || declaringGap else { return nil }
+        let q = d.queue.remove(at: best)
+        d.queuedBytes -= q.bytes.count
+        var seg = Pending(key: key, slot: slot, cursor: 0, end: q.bytes.count,
+                          missingAfter: q.wireLength - q.bytes.count,
+                          endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: q.bytes)
+        if ahead > 0 {
+            streamStatistics.gaps += 1
+            streamStatistics.gapBytes += ahead
+            seg.missingBefore = ahead
+        } else if ahead < 0 {
+            let old = -ahead
+            if old >= q.wireLength {
+                directions[slot: slot] = d
+                return takeQueued(slot: slot, key: key, declaringGap: declaringGap)  // wholly seen
+            }
+            let fromCaptured = min(old, q.bytes.count)
+            seg.cursor = fromCaptured
+            seg.missingAfter -= old - fromCaptured
+        }
+        directions[slot: slot] = d
+        return seg
+    }
+
+    // MARK: - Pairing
+
+    private mutating func pair(_ p: inout Packet, time: Int64, frame: Int, index: Int, fileIndex: Int) {
+        let flow = FlowKey(p)
+        if p.rpc.isCall {
+            var call = CallRecord()
+            call.program = p.rpc.program
+            call.version = p.rpc.version
+            call.procedure = p.rpc.procedure
+            call.time = time
+            call.frame = frame
+            call.index = index
+            call.fileIndex = fileIndex
+            call.credentialFlavor = p.rpc.credential.flavor
+            call.uid = p.rpc.credential.uid
+            call.gid = p.rpc.credential.gid
+            call.gssProcedure = p.rpc.credential.gssProcedure
+            call.gssService = p.rpc.credential.gssService
+            p.rpc.retransmission = xids.call(CallKey(flow: flow, xid: p.rpc.xid), call)
+        } else if let (call, duplicate) = xids.reply(CallKey(flow: flow.reversed, xid: p.rpc.xid), time: time) {
+            p.rpc.callSeen = true
+            p.rpc.duplicateReply = duplicate
+            p.rpc.program = call.program
+            p.rpc.version = call.version
+            p.rpc.procedure = call.procedure
+            p.rpc.latency = time - call.time
+            p.rpc.callFrame = call.frame
+            p.rpc.callIndex = call.index
+            p.rpc.callFileIndex = call.fileIndex
+            p.rpc.credential.flavor = call.credentialFlavor
+            p.rpc.credential.gssProcedure = call.gssProcedure
+            p.rpc.credential.gssService = call.gssService
+        }
+    }
+
+    /// Teaches the tracker that `program` answers on `address`:`port` over `proto` (from a
+    /// PORTMAP GETPORT or RPCBIND GETADDR reply), so connections to it are taken as RPC at once.
+    public mutating func learnPort(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32) {
+        ports.learn(address, port: port, proto: proto, program: program)
+    }
+
+    private mutating func makeRoom(now: Int64) {
+        let idle: Int64 = 300_000_000_000
+        var removed = directions.removeAll { _, d in now - d.lastSeen > idle }
+        if directions.count >= maximumDirections * 3 / 4 {
+            var times: [Int64] = []
+            directions.forEach { times.append($1.lastSeen) }
+            times.sort()
+            let cutoff = times[directions.count - maximumDirections * 3 / 4]
+            removed += directions.removeAll { _, d in d.lastSeen <= cutoff }
+        }
+        directionEvictions += removed
+    }
+}
+
+/// Ports RPC is known to use: the well-known ones, and those PORTMAP/RPCBIND handed out.
+struct KnownPorts {
+    struct Key: Hashable {
+        var address: IPAddress
+        var port: UInt16
+        var proto: UInt8
+    }
+
+    /// Learned mappings kept at once (a server has a handful; a busy network a few hundred).
+    static let maximumLearned = 4096
+    private var learned: [Key: UInt32] = [:]
+    var learnedCount: Int { learned.count }
+
+    @inline(__always)
+    func isRPC(_ address: IPAddress, port: UInt16, proto: UInt8) -> Bool {
+        // 111 PORTMAP/RPCBIND (RFC 1833), 2049 NFS (RFC 7530 section 3.1).
+        if port == 111 || port == 2049 { return true }
+        return !learned.isEmpty && learned[Key(address: address, port: port, proto: proto)] != nil
+    }
+
+    mutating func learn(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32) {
+        if learned.count >= Self.maximumLearned { learned.removeAll(keepingCapacity: true) }
+        learned[Key(address: address, port: port, proto: proto)] = program
+    }
+}

@@ -1,0 +1,164 @@
+import Decode
+
+/// A call waiting for its reply: the call's connection (or UDP address pair) and its xid.
+/// Real clients reuse an xid on two connections at once: those are two calls.
+public struct CallKey: FlowTableKey, Sendable {
+    public var flow: FlowKey
+    public var xid: UInt32
+
+    public init(flow: FlowKey, xid: UInt32) {
+        self.flow = flow
+        self.xid = xid
+    }
+
+    @inline(__always)
+    public var tableHash: UInt64 { flow.tableHash ^ UInt64(xid) &* 0xff51_afd7_ed55_8ccd }
+}
+
+/// What a reply needs from its call: what was called, when, and by whom.
+public struct CallRecord: Sendable {
+    public var program: UInt32 = 0
+    public var version: UInt32 = 0
+    public var procedure: UInt32 = 0
+    public var time: Int64 = 0
+    public var frame = 0
+    public var index = 0
+    public var fileIndex = 0
+    public var credentialFlavor: UInt32 = 0
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    public var gssProcedure: UInt32 = 0
+    public var gssService: UInt32 = 0
+    public var replied = false
+    public var replyTime: Int64 = 0
+    /// What a PORTMAP/RPCBIND call asked for, so its reply teaches the port (0 when none).
+    public var mappingProgram: UInt32 = 0
+    public var mappingVersion: UInt32 = 0
+    public var mappingProtocol: UInt8 = 0
+    public init() {}
+}
+
+/// Pairs every reply with its call: keyed by connection and xid, bounded by count and age, every
+/// eviction counted.
+public struct XIDTable {
+    public struct Limits: Sendable {
+        /// Calls held at once.
+        public var maximumCalls: Int
+        /// An unanswered call is given up after this long (capture time).
+        public var maximumAgeNanoseconds: Int64
+        /// An answered call is kept this long to pair a duplicate reply.
+        public var replyLingerNanoseconds: Int64
+
+        public init(maximumCalls: Int = 1 << 18, maximumAgeNanoseconds: Int64 = 300_000_000_000,
+                    replyLingerNanoseconds: Int64 = 10_000_000_000) {
+            self.maximumCalls = maximumCalls
+            self.maximumAgeNanoseconds = maximumAgeNanoseconds
+            self.replyLingerNanoseconds = replyLingerNanoseconds
+        }
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var calls = 0
+        public var replies = 0
+        /// Replies paired with their call.
+        public var paired = 0
+        /// Replies whose call was never seen.
+        public var orphanReplies = 0
+        public var retransmissions = 0
+        public var duplicateReplies = 0
+        /// Calls given up unanswered after `maximumAgeNanoseconds`.
+        public var expiredUnanswered = 0
+        /// Calls dropped to stay within `maximumCalls`.
+        public var evictedForSpace = 0
+        public init() {}
+    }
+
+    public let limits: Limits
+    public private(set) var statistics = Statistics()
+    private var calls = FlowTable<CallKey, CallRecord>()
+    private var lastSweep: Int64 = .min
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    public var count: Int { calls.count }
+
+    /// Records a call. Returns true when it repeats a call still unanswered (a retransmission,
+    /// which keeps the first call's time); a call reusing an answered xid starts afresh.
+    public mutating func call(_ key: CallKey, _ record: CallRecord) -> Bool {
+        statistics.calls += 1
+        sweepIfDue(now: record.time)
+        var retransmission = false
+        let (i, inserted) = calls.slot(for: key, create: { record })
+        if !inserted {
+            if calls[slot: i].replied {
+                calls[slot: i] = record
+            } else {
+                retransmission = true
+                statistics.retransmissions += 1
+            }
+        }
+        if calls.count > limits.maximumCalls { makeRoom(now: record.time) }
+        return retransmission
+    }
+
+    /// Finds the call a reply answers (`key` is the call's direction). The call stays a while
+    /// for a duplicate reply; `duplicate` says this is one.
+    public mutating func reply(_ key: CallKey, time: Int64) -> (call: CallRecord, duplicate: Bool)? {
+        statistics.replies += 1
+        guard let i = calls.slot(for: key) else {
+            statistics.orphanReplies += 1
+            return nil
+        }
+        let duplicate = calls[slot: i].replied
+        if duplicate {
+            statistics.duplicateReplies += 1
+        } else {
+            calls[slot: i].replied = true
+            calls[slot: i].replyTime = time
+        }
+        statistics.paired += 1
+        return (calls[slot: i], duplicate)
+    }
+
+    /// True when `key` has a call waiting (used to believe a reply on an unknown port).
+    public func isWaiting(_ key: CallKey) -> Bool { calls.slot(for: key) != nil }
+
+    private mutating func sweepIfDue(now: Int64) {
+        // Sweeping costs a pass over the table: once a second of capture time is plenty.
+        guard now &- lastSweep >= 1_000_000_000 || now < lastSweep else { return }
+        lastSweep = now
+        let age = limits.maximumAgeNanoseconds, linger = limits.replyLingerNanoseconds
+        var expired = 0
+        calls.removeAll { _, c in
+            if c.replied { return now - c.replyTime > linger }
+            if now - c.time > age { expired += 1; return true }
+            return false
+        }
+        statistics.expiredUnanswered += expired
+    }
+
+    /// Over the count limit: drop the answered calls, then the oldest, down to three quarters.
+    private mutating func makeRoom(now: Int64) {
+        let target = limits.maximumCalls * 3 / 4
+        calls.removeAll { _, c in c.replied }
+        var removed = 0
+        if calls.count > target {
+            var times: [Int64] = []
+            times.reserveCapacity(calls.count)
+            calls.forEach { times.append($1.time) }
+            times.sort()
+            let cutoff = times[calls.count - target - 1]
+            removed += calls.removeAll { _, c in c.time <= cutoff }
+        }
+        statistics.evictedForSpace += removed
+    }
+
+    /// Calls still unanswered (for the end of a trace's statistics).
+    public var unanswered: Int {
+        var n = 0
+        calls.forEach { if !$1.replied { n += 1 } }
+        return n
+    }
+}
