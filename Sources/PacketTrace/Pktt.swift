@@ -14,9 +14,10 @@ import Track
 public final class Pktt {
     public let files: [String]
     private let reader: MergedCaptureReader
-    /// Everything that changes per packet, in one struct: each access to a class property costs
-    /// a runtime exclusivity check, so the hot path makes one.
-    private var state: TraceState
+    /// Everything that changes per packet, in one struct behind a pointer: a class's stored
+    /// properties cost a runtime exclusivity check per access, and a mutating call on a large
+    /// stored struct may copy it; through the pointer it is changed in place.
+    private let state: UnsafeMutablePointer<TraceState>
     private var current: CaptureRecord?
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
@@ -24,15 +25,21 @@ public final class Pktt {
                 fragmentLimits: IPReassembler.Limits = .init()) throws {
         self.files = files
         reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex)
-        state = TraceState(reassembler: IPReassembler(limits: fragmentLimits))
+        state = .allocate(capacity: 1)
+        state.initialize(to: TraceState(reassembler: IPReassembler(limits: fragmentLimits)))
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// The current packet, reused from one `next()` to the next.
-    public var packet: Packet { state.packet }
-    public var record: PacketRecord { state.record }
-    public var statistics: TraceStatistics { state.statistics }
+    public var packet: Packet { state.pointee.packet }
+    public var record: PacketRecord { state.pointee.record }
+    public var statistics: TraceStatistics { state.pointee.statistics }
     /// Packets decoded so far (cheaper than copying `statistics`).
-    public var packetCount: Int { state.nextIndex }
+    public var packetCount: Int { state.pointee.nextIndex }
     /// Files whose last record was cut short (known once the trace ends).
     public var truncatedTails: [TruncatedTail] { reader.truncatedTails }
 
@@ -42,29 +49,29 @@ public final class Pktt {
     /// Throws a `CaptureError` when a file turns out corrupt: every packet before the bad record
     /// was returned first, and calling `next()` again goes on with the other files.
     public func next() throws -> Bool {
-        if let r = current, state.moreMessages, state.nextMessage(r) { return true }
+        if let r = current, state.pointee.moreMessages, state.pointee.nextMessage(r) { return true }
         current = nil
         let captured: CaptureRecord?
         do {
             captured = try reader.next()
         } catch {
-            state.statistics.fileErrors += 1
+            state.pointee.statistics.fileErrors += 1
             throw error
         }
         guard let r = captured else {
-            state.statistics.truncatedFiles = reader.truncatedTails.count
+            state.pointee.statistics.truncatedFiles = reader.truncatedTails.count
             return false
         }
         current = r
-        state.take(r)
+        state.pointee.take(r)
         return true
     }
 
     /// The bytes `packet.payload` refers to: the frame, or the reassembled datagram. Valid until
     /// the next call to `next()`.
     public func withPayloadBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        if state.packet.reassembled {
-            return try state.reassembler.datagram.withUnsafeBytes(body)
+        if state.pointee.packet.reassembled {
+            return try state.pointee.reassembler.datagram.withUnsafeBytes(body)
         }
         return try body(frameBytes)
     }
@@ -72,19 +79,19 @@ public final class Pktt {
     /// The bytes of the current RPC message and its range in them (`packet.rpc`'s byte ranges
     /// point into these); an empty buffer when the packet has no RPC layer.
     public func withMessageBytes<T>(_ body: (UnsafeRawBufferPointer, ByteRange) throws -> T) rethrows -> T {
-        guard let source = state.messageSource else {
+        guard let source = state.pointee.messageSource else {
             return try body(UnsafeRawBufferPointer(start: nil, count: 0), .empty)
         }
         return try withPayloadBytes { payload in
-            try state.rpc.withMessageBytes(source, frame: payload) { bytes, range in
+            try state.pointee.rpc.withMessageBytes(source, frame: payload) { bytes, range in
                 Result { try body(bytes, range) }
             }.get()
         }
     }
 
     /// RPC stream reassembly and call/reply pairing counters.
-    public var rpcStreams: RPCStreamStatistics { state.rpc.streamStatistics }
-    public var xidStatistics: XIDTable.Statistics { state.rpc.xids.statistics }
+    public var rpcStreams: RPCStreamStatistics { state.pointee.rpc.streamStatistics }
+    public var xidStatistics: XIDTable.Statistics { state.pointee.rpc.xids.statistics }
 
     /// The current frame's captured bytes. Valid until the next call to `next()`.
     public var frameBytes: UnsafeRawBufferPointer {
@@ -92,7 +99,7 @@ public final class Pktt {
     }
 
     /// The path of the file the current packet came from.
-    public var currentFile: String { files[state.record.fileIndex] }
+    public var currentFile: String { files[state.pointee.record.fileIndex] }
 }
 
 /// The per-packet work of `Pktt`: decode, reassemble, track, count.

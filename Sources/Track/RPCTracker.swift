@@ -10,7 +10,11 @@ public struct RPCTracker {
     /// A completed record that spanned segments or fragments (`RPCMessageSource.record`).
     public private(set) var record: [UInt8] = []
     private var directions = FlowTable<FlowKey, RPCStreamDirection>()
-    private var pending: Pending?
+    /// The rest of the packet begun (`pending.active`), kept plain so it is never copied with
+    /// reference counting.
+    private var pending = Pending()
+    /// The bytes of a segment taken from the out-of-order queue, while it is consumed.
+    private var queuedSegment: [UInt8] = []
     /// Ports that PORTMAP/RPCBIND replies handed out, and ports RPC is expected on.
     private var ports = KnownPorts()
     /// Directions remembered at once; past this the idle ones go first.
@@ -19,16 +23,17 @@ public struct RPCTracker {
 
     /// The rest of the packet begun: a TCP segment (or a queued one) being consumed, or a datagram.
     struct Pending {
-        var key: FlowKey
-        var slot: Int
-        var cursor: Int
-        var end: Int
+        var active = false
+        var key = FlowKey(src: .unspecified, dst: .unspecified, srcPort: 0, dstPort: 0, proto: 0)
+        var slot = -1
+        var cursor = 0
+        var end = 0
         var missingBefore = 0
         var missingAfter = 0
         var endSeq: UInt32 = 0
         var fin = false
-        /// Bytes of a segment taken from the out-of-order queue (nil: the frame's own).
-        var queued: [UInt8]?
+        /// The bytes are `queuedSegment`'s (a segment from the out-of-order queue), not the frame's.
+        var queued = false
         var datagram = false
     }
 
@@ -46,8 +51,8 @@ public struct RPCTracker {
 
     /// Looks at a packet decoded to TCP or UDP. `bytes` is what `p.payload` refers to (the frame
     /// or the reassembled datagram).
-    public mutating func begin(_ p: Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
-        pending = nil
+    public mutating func begin(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
+        pending.active = false
         if p.has(.udp) {
             beginDatagram(p, bytes: bytes)
         } else if p.has(.tcp) {
@@ -55,31 +60,31 @@ public struct RPCTracker {
         }
     }
 
-    private mutating func beginDatagram(_ p: Packet, bytes: UnsafeRawBufferPointer) {
+    private mutating func beginDatagram(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer) {
         let r = p.payload
         guard RPCDecoder.isPlausible(bytes, at: r.offset, end: r.end) else { return }
         let key = FlowKey(p)
         // A reply on a port RPC is not known to use is believed only when its call was seen.
         if bytes.u32(r.offset + 4) == RPCConstants.reply
-            && !ports.isRPC(p.ipSource, port: p.udp.srcPort, proto: IPProtocol.udp)
+            && !ports.isRPC(key.src, port: key.srcPort, proto: IPProtocol.udp)
             && !xids.isWaiting(CallKey(flow: key.reversed, xid: bytes.u32(r.offset))) {
             return
         }
-        pending = Pending(key: key, slot: -1, cursor: r.offset, end: r.end, datagram: true)
+        pending = Pending(active: true, key: key, cursor: r.offset, end: r.end, datagram: true)
     }
 
-    private mutating func beginSegment(_ p: Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
-        let tcp = p.tcp
+    private mutating func beginSegment(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
         let key = FlowKey(p)
-        let syn = tcp.flags & TCP.SYN != 0, fin = tcp.flags & TCP.FIN != 0
-        let wire = tcp.payloadLength
-        if wire == 0 && !syn && !fin, directions.slot(for: key) == nil { return }  // a bare ACK
+        let flags = p.tcp.flags, seqRaw = p.tcp.seqRaw
+        let syn = flags & TCP.SYN != 0, fin = flags & TCP.FIN != 0
+        let wire = p.tcp.payloadLength
+        if wire == 0 && !syn && !fin { return }  // a bare ACK carries nothing for the stream
         if directions.count >= maximumDirections { makeRoom(now: time) }
         let (slot, inserted) = directions.slot(for: key, create: { RPCStreamDirection() })
         directions[slot: slot].lastSeen = time
         if inserted {
-            if ports.isRPC(p.ipDestination, port: tcp.dstPort, proto: IPProtocol.tcp)
-                || ports.isRPC(p.ipSource, port: tcp.srcPort, proto: IPProtocol.tcp)
+            if ports.isRPC(key.dst, port: key.dstPort, proto: IPProtocol.tcp)
+                || ports.isRPC(key.src, port: key.srcPort, proto: IPProtocol.tcp)
                 || directions.slot(for: key.reversed).map({ directions[slot: $0].kind == .rpc }) == true {
                 directions[slot: slot].kind = .rpc
             }
@@ -87,7 +92,7 @@ public struct RPCTracker {
         if syn {
             // The stream starts here: the first data byte begins a record.
             directions[slot: slot].haveSeq = true
-            directions[slot: slot].nextSeq = tcp.seqRaw &+ 1
+            directions[slot: slot].nextSeq = seqRaw &+ 1
             directions[slot: slot].state = .mark
             directions[slot: slot].markHave = 0
             directions[slot: slot].resetRecord()
@@ -99,19 +104,17 @@ public struct RPCTracker {
         }
         guard directions[slot: slot].kind == .rpc else { return }
 
-        var d = directions[slot: slot]
-        if !d.haveSeq {
-            d.haveSeq = true
-            d.nextSeq = tcp.seqRaw
+        if !directions[slot: slot].haveSeq {
+            directions[slot: slot].haveSeq = true
+            directions[slot: slot].nextSeq = seqRaw
         }
         let captured = p.payload.count
-        var segment = Pending(key: key, slot: slot, cursor: p.payload.offset, end: p.payload.end,
-                              missingAfter: wire - captured, endSeq: tcp.seqRaw &+ UInt32(truncatingIfNeeded: wire),
+        var segment = Pending(active: true, key: key, slot: slot, cursor: p.payload.offset, end: p.payload.end,
+                              missingAfter: wire - captured, endSeq: seqRaw &+ UInt32(truncatingIfNeeded: wire),
                               fin: fin)
-        let ahead = Int(Int32(bitPattern: tcp.seqRaw &- d.nextSeq))
+        let ahead = Int(Int32(bitPattern: seqRaw &- directions[slot: slot].nextSeq))
         if ahead + wire <= 0 && !(fin && ahead + wire == 0) {
             streamStatistics.retransmittedSegments += 1
-            directions[slot: slot] = d
             return
         }
         if ahead < 0 {
@@ -123,21 +126,21 @@ public struct RPCTracker {
             segment.missingAfter -= old - fromCaptured
         } else if ahead > 0 {
             streamStatistics.outOfOrderSegments += 1
-            d.queue.append(.init(seq: tcp.seqRaw, bytes: Array(UnsafeRawBufferPointer(rebasing: bytes[p.payload.offset..<p.payload.end])),
-                                 wireLength: wire, fin: fin))
-            d.queuedBytes += captured
-            let over = d.queue.count > limits.maximumQueuedSegments || d.queuedBytes > limits.maximumQueuedBytes
-            directions[slot: slot] = d
-            if over { pending = takeQueued(slot: slot, key: key, declaringGap: true) }
+            directions[slot: slot].queue.append(.init(seq: seqRaw, bytes: Array(UnsafeRawBufferPointer(rebasing: bytes[p.payload.offset..<p.payload.end])),
+                                                      wireLength: wire, fin: fin))
+            directions[slot: slot].queuedBytes += captured
+            if directions[slot: slot].queue.count > limits.maximumQueuedSegments
+                || directions[slot: slot].queuedBytes > limits.maximumQueuedBytes {
+                pending = takeQueued(slot: slot, key: key, declaringGap: true)
+            }
             return
         }
-        directions[slot: slot] = d
         pending = segment
     }
 
     /// Decides whether a direction on a port not known for RPC carries it: its first data must
     /// begin with a plausible record (a reply only when its call was seen).
-    private mutating func classify(slot: Int, key: FlowKey, _ p: Packet, bytes: UnsafeRawBufferPointer) -> Bool {
+    private mutating func classify(slot: Int, key: FlowKey, _ p: borrowing Packet, bytes: UnsafeRawBufferPointer) -> Bool {
         let r = p.payload
         if r.count >= 8 + RPCDecoder.minimumReplyLength, RPCStreamMachine.isPlausibleMark(bytes.u32(r.offset), limits: limits),
            RPCDecoder.isPlausible(bytes, at: r.offset + 4, end: r.end),
@@ -160,7 +163,7 @@ public struct RPCTracker {
     public mutating func nextMessage(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                      frame: Int, index: Int, fileIndex: Int) -> RPCMessageSource? {
         guard let done = nextRecord(bytes: bytes) else { return nil }
-        p.rpc = RPC()
+        p.rpc.reset()
         p.rpc.fragments = done.fragments
         p.rpc.recordLength = done.length
         p.rpc.missingBytes = done.missing
@@ -200,39 +203,39 @@ public struct RPCTracker {
     }
 
     private mutating func nextRecord(bytes: UnsafeRawBufferPointer) -> CompletedRecord? {
-        while var seg = pending {
-            if seg.datagram {
-                pending = nil
-                return CompletedRecord(source: .frame(ByteRange(offset: seg.cursor, count: seg.end - seg.cursor)),
-                                       fragments: 0, length: seg.end - seg.cursor, missing: 0)
+        while pending.active {
+            if pending.datagram {
+                pending.active = false
+                return CompletedRecord(source: .frame(ByteRange(offset: pending.cursor, count: pending.end - pending.cursor)),
+                                       fragments: 0, length: pending.end - pending.cursor, missing: 0)
             }
+            let slot = pending.slot
             var done: CompletedRecord?
-            if seg.missingBefore > 0 {
-                done = RPCStreamMachine.skipMissing(&directions[slot: seg.slot], count: &seg.missingBefore,
+            if pending.missingBefore > 0 {
+                done = RPCStreamMachine.skipMissing(&directions[slot: slot], count: &pending.missingBefore,
                                                     limits: limits, stats: &streamStatistics, output: &record)
-            } else if seg.cursor < seg.end {
-                if let queued = seg.queued {
-                    done = queued.withUnsafeBytes { q in
-                        RPCStreamMachine.consume(&directions[slot: seg.slot], q, cursor: &seg.cursor, end: seg.end,
+            } else if pending.cursor < pending.end {
+                if pending.queued {
+                    done = queuedSegment.withUnsafeBytes { q in
+                        RPCStreamMachine.consume(&directions[slot: slot], q, cursor: &pending.cursor, end: pending.end,
                                                  zeroCopy: false, limits: limits, stats: &streamStatistics,
                                                  output: &record)
                     }
                 } else {
-                    done = RPCStreamMachine.consume(&directions[slot: seg.slot], bytes, cursor: &seg.cursor,
-                                                    end: seg.end, zeroCopy: true, limits: limits,
+                    done = RPCStreamMachine.consume(&directions[slot: slot], bytes, cursor: &pending.cursor,
+                                                    end: pending.end, zeroCopy: true, limits: limits,
                                                     stats: &streamStatistics, output: &record)
                 }
-            } else if seg.missingAfter > 0 {
-                streamStatistics.snaplenBytes += seg.missingAfter
-                done = RPCStreamMachine.skipMissing(&directions[slot: seg.slot], count: &seg.missingAfter,
+            } else if pending.missingAfter > 0 {
+                streamStatistics.snaplenBytes += pending.missingAfter
+                done = RPCStreamMachine.skipMissing(&directions[slot: slot], count: &pending.missingAfter,
                                                     limits: limits, stats: &streamStatistics, output: &record)
             } else {
                 // The segment is used up: move on, and into any queued segment now in order.
-                directions[slot: seg.slot].nextSeq = seg.endSeq &+ (seg.fin ? 1 : 0)
-                pending = takeQueued(slot: seg.slot, key: seg.key, declaringGap: false)
+                directions[slot: slot].nextSeq = pending.endSeq &+ (pending.fin ? 1 : 0)
+                pending = takeQueued(slot: slot, key: pending.key, declaringGap: false)
                 continue
             }
-            pending = seg
             if let done { return done }
         }
         return nil
@@ -240,18 +243,19 @@ public struct RPCTracker {
 
     /// The next queued segment that is in order now (or, `declaringGap`, the earliest one, the
     /// hole before it given up as lost), trimmed of what was already seen.
-    private mutating func takeQueued(slot: Int, key: FlowKey, declaringGap: Bool) -> Pending? {
+    private mutating func takeQueued(slot: Int, key: FlowKey, declaringGap: Bool) -> Pending {
+        guard !directions[slot: slot].queue.isEmpty else { return Pending() }
         var d = directions[slot: slot]
-        guard !d.queue.isEmpty else { return nil }
         var best = 0
         for i in d.queue.indices where Int32(bitPattern: d.queue[i].seq &- d.queue[best].seq) < 0 { best = i }
         let ahead = Int(Int32(bitPattern: d.queue[best].seq &- d.nextSeq))
-        guard ahead <= 0 || declaringGap else { return nil }
+        guard ahead <= 0 || declaringGap else { return Pending() }
         let q = d.queue.remove(at: best)
         d.queuedBytes -= q.bytes.count
-        var seg = Pending(key: key, slot: slot, cursor: 0, end: q.bytes.count,
+        queuedSegment = q.bytes
+        var seg = Pending(active: true, key: key, slot: slot, cursor: 0, end: q.bytes.count,
                           missingAfter: q.wireLength - q.bytes.count,
-                          endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: q.bytes)
+                          endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: true)
         if ahead > 0 {
             streamStatistics.gaps += 1
             streamStatistics.gapBytes += ahead

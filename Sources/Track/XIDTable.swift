@@ -29,8 +29,6 @@ public struct CallRecord: Sendable {
     public var gid: UInt32 = 0
     public var gssProcedure: UInt32 = 0
     public var gssService: UInt32 = 0
-    public var replied = false
-    public var replyTime: Int64 = 0
     /// What a PORTMAP/RPCBIND call asked for, so its reply teaches the port (0 when none).
     public var mappingProgram: UInt32 = 0
     public var mappingVersion: UInt32 = 0
@@ -39,21 +37,22 @@ public struct CallRecord: Sendable {
 }
 
 /// Pairs every reply with its call: keyed by connection and xid, bounded by count and age, every
-/// eviction counted.
+/// eviction counted. A call leaves the table when answered (so the table holds only what is
+/// outstanding); the last answered calls stay in a small ring to pair duplicate replies.
 public struct XIDTable {
     public struct Limits: Sendable {
         /// Calls held at once.
         public var maximumCalls: Int
         /// An unanswered call is given up after this long (capture time).
         public var maximumAgeNanoseconds: Int64
-        /// An answered call is kept this long to pair a duplicate reply.
-        public var replyLingerNanoseconds: Int64
+        /// Answered calls remembered to pair a duplicate reply.
+        public var answeredRing: Int
 
         public init(maximumCalls: Int = 1 << 18, maximumAgeNanoseconds: Int64 = 300_000_000_000,
-                    replyLingerNanoseconds: Int64 = 10_000_000_000) {
+                    answeredRing: Int = 1024) {
             self.maximumCalls = maximumCalls
             self.maximumAgeNanoseconds = maximumAgeNanoseconds
-            self.replyLingerNanoseconds = replyLingerNanoseconds
+            self.answeredRing = max(1, answeredRing)
         }
     }
 
@@ -77,6 +76,9 @@ public struct XIDTable {
     public private(set) var statistics = Statistics()
     private var calls = FlowTable<CallKey, CallRecord>()
     private var lastSweep: Int64 = .min
+    /// Recently answered calls, oldest overwritten first.
+    private var answered: [(key: CallKey, call: CallRecord)] = []
+    private var answeredNext = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -89,60 +91,59 @@ public struct XIDTable {
     public mutating func call(_ key: CallKey, _ record: CallRecord) -> Bool {
         statistics.calls += 1
         sweepIfDue(now: record.time)
-        var retransmission = false
-        let (i, inserted) = calls.slot(for: key, create: { record })
-        if !inserted {
-            if calls[slot: i].replied {
-                calls[slot: i] = record
-            } else {
-                retransmission = true
-                statistics.retransmissions += 1
-            }
-        }
+        let inserted = calls.slot(for: key, create: { record }).inserted
+        if !inserted { statistics.retransmissions += 1 }
         if calls.count > limits.maximumCalls { makeRoom(now: record.time) }
-        return retransmission
+        return !inserted
     }
 
-    /// Finds the call a reply answers (`key` is the call's direction). The call stays a while
-    /// for a duplicate reply; `duplicate` says this is one.
+    /// Finds the call a reply answers (`key` is the call's direction); `duplicate` says the call
+    /// had been answered already.
     public mutating func reply(_ key: CallKey, time: Int64) -> (call: CallRecord, duplicate: Bool)? {
         statistics.replies += 1
-        guard let i = calls.slot(for: key) else {
-            statistics.orphanReplies += 1
-            return nil
+        if let call = calls.removeValue(forKey: key) {
+            statistics.paired += 1
+            remember(key, call)
+            return (call, false)
         }
-        let duplicate = calls[slot: i].replied
-        if duplicate {
-            statistics.duplicateReplies += 1
+        // Newest first: a reused xid pairs with its latest call.
+        var i = answeredNext
+        for _ in 0..<answered.count {
+            i = (i == 0 ? answered.count : i) - 1
+            if answered[i].key == key {
+                statistics.paired += 1
+                statistics.duplicateReplies += 1
+                return (answered[i].call, true)
+            }
+        }
+        statistics.orphanReplies += 1
+        return nil
+    }
+
+    private mutating func remember(_ key: CallKey, _ call: CallRecord) {
+        if answered.count < limits.answeredRing {
+            answered.append((key, call))
+            answeredNext = answered.count % limits.answeredRing
         } else {
-            calls[slot: i].replied = true
-            calls[slot: i].replyTime = time
+            answered[answeredNext] = (key, call)
+            answeredNext = (answeredNext + 1) % limits.answeredRing
         }
-        statistics.paired += 1
-        return (calls[slot: i], duplicate)
     }
 
     /// True when `key` has a call waiting (used to believe a reply on an unknown port).
     public func isWaiting(_ key: CallKey) -> Bool { calls.slot(for: key) != nil }
 
     private mutating func sweepIfDue(now: Int64) {
-        // Sweeping costs a pass over the table: once a second of capture time is plenty.
-        guard now &- lastSweep >= 1_000_000_000 || now < lastSweep else { return }
+        // Sweeping costs a pass over the table: once every ten seconds of capture time is plenty.
+        guard now &- lastSweep >= 10_000_000_000 || now < lastSweep else { return }
         lastSweep = now
-        let age = limits.maximumAgeNanoseconds, linger = limits.replyLingerNanoseconds
-        var expired = 0
-        calls.removeAll { _, c in
-            if c.replied { return now - c.replyTime > linger }
-            if now - c.time > age { expired += 1; return true }
-            return false
-        }
-        statistics.expiredUnanswered += expired
+        let age = limits.maximumAgeNanoseconds
+        statistics.expiredUnanswered += calls.removeAll { _, c in now - c.time > age }
     }
 
-    /// Over the count limit: drop the answered calls, then the oldest, down to three quarters.
+    /// Over the count limit: drop the oldest calls, down to three quarters.
     private mutating func makeRoom(now: Int64) {
         let target = limits.maximumCalls * 3 / 4
-        calls.removeAll { _, c in c.replied }
         var removed = 0
         if calls.count > target {
             var times: [Int64] = []
@@ -156,9 +157,5 @@ public struct XIDTable {
     }
 
     /// Calls still unanswered (for the end of a trace's statistics).
-    public var unanswered: Int {
-        var n = 0
-        calls.forEach { if !$1.replied { n += 1 } }
-        return n
-    }
+    public var unanswered: Int { calls.count }
 }

@@ -56,6 +56,22 @@ public struct RPC: Sendable {
 
     public init() {}
 
+    /// Clears every field for the next message, in place (a fresh `RPC()` would be built and
+    /// copied: this is on the per-message path).
+    @inlinable
+    public mutating func reset() {
+        xid = 0; messageType = 0
+        rpcVersion = 0; program = 0; version = 0; procedure = 0
+        credential.reset()
+        verifierFlavor = 0; verifier = .empty
+        replyStatus = 0; acceptStatus = 0; rejectStatus = 0; authStatus = 0
+        mismatchLow = 0; mismatchHigh = 0
+        body = .empty; message = .empty
+        fragments = 0; recordLength = 0; missingBytes = 0
+        callSeen = false; retransmission = false; duplicateReply = false
+        latency = 0; callFrame = 0; callIndex = 0; callFileIndex = 0
+    }
+
     /// An accepted reply with SUCCESS: the only kind that carries results.
     public var isSuccess: Bool {
         messageType == RPCConstants.reply && replyStatus == 0 && acceptStatus == 0
@@ -80,6 +96,14 @@ public struct RPCCredential: Sendable {
     public var gssService: UInt32 = 0
     public var gssHandle = ByteRange.empty
     public init() {}
+
+    /// Clears the credential in place; `gids` past `gidCount` are never read.
+    @inlinable
+    public mutating func reset() {
+        flavor = 0; body = .empty
+        stamp = 0; machineName = .empty; uid = 0; gid = 0; gidCount = 0
+        gssVersion = 0; gssProcedure = 0; gssSequence = 0; gssService = 0; gssHandle = .empty
+    }
 }
 
 public enum RPCConstants {
