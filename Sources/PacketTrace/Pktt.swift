@@ -147,9 +147,11 @@ struct TraceState {
         if packet.has(.tcp) || packet.has(.udp) {
             let datagram = reassembler.datagram
             if packet.reassembled {
-                datagram.withUnsafeBytes { rpc.begin(packet, bytes: $0, time: time) }
+                datagram.withUnsafeBytes {
+                    rpc.begin(packet, bytes: $0, time: time, frame: record.frame, fileIndex: record.fileIndex)
+                }
             } else {
-                rpc.begin(packet, bytes: r.data, time: time)
+                rpc.begin(packet, bytes: r.data, time: time, frame: record.frame, fileIndex: record.fileIndex)
             }
             frameLayers = packet.layers
             frameError = packet.error

@@ -31,6 +31,11 @@ struct RPCStreamDirection {
     /// The next sequence number expected in order.
     var nextSeq: UInt32 = 0
     var lastSeen: Int64 = 0
+    /// Data has been taken from this direction (a later SYN inside it is not a new stream).
+    var sawData = false
+    /// The peer acknowledged up to `releaseUntil`: holes before it are lost, not late.
+    var releasing = false
+    var releaseUntil: UInt32 = 0
 
     var markValue: UInt32 = 0
     var markHave = 0
@@ -46,6 +51,8 @@ struct RPCStreamDirection {
     /// Bytes lost inside the record (snaplen or gap): after the first loss nothing more is
     /// kept, since later bytes would land at the wrong offsets.
     var recordMissing = 0
+    /// The record was delivered early, truncated; the rest of it is only counted.
+    var recordEmitted = false
 
     /// Segments that arrived ahead of `nextSeq`, waiting for the hole before them to fill.
     var queue: [QueuedSegment] = []
@@ -57,6 +64,10 @@ struct RPCStreamDirection {
         /// Payload bytes on the wire (more than `bytes.count` when the snaplen cut it).
         var wireLength: Int
         var fin: Bool
+        /// When and where it was captured, for the messages it completes.
+        var time: Int64
+        var frame: Int
+        var fileIndex: Int
     }
 
     mutating func resetRecord() {
@@ -65,6 +76,7 @@ struct RPCStreamDirection {
         recordFragments = 0
         recordLength = 0
         recordMissing = 0
+        recordEmitted = false
     }
 }
 

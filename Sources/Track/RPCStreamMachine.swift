@@ -16,13 +16,14 @@ struct CompletedRecord {
 enum RPCStreamMachine {
     /// Consumes bytes of `b` from `cursor` (up to `end`) until a record completes or the bytes
     /// run out. `zeroCopy`: `b` is the frame, so a record wholly inside it needs no copy.
+    /// `cut`: the segment goes on past `end` on the wire, but the snaplen stopped the capture.
     static func consume(_ d: inout RPCStreamDirection, _ b: UnsafeRawBufferPointer, cursor: inout Int,
-                        end: Int, zeroCopy: Bool, limits: RPCStreamLimits,
+                        end: Int, cut: Bool = false, zeroCopy: Bool, limits: RPCStreamLimits,
                         stats: inout RPCStreamStatistics, output: inout [UInt8]) -> CompletedRecord? {
         while cursor < end {
             switch d.state {
             case .unsynced:
-                if let start = findRecordStart(b, from: cursor, end: end, limits: limits) {
+                if let start = findRecordStart(b, from: cursor, end: end, cut: cut, limits: limits) {
                     stats.skippedBytes += start - cursor
                     stats.resyncs += 1
                     cursor = start
@@ -98,10 +99,26 @@ enum RPCStreamMachine {
                 count = 0
             case .fragment:
                 let n = min(count, d.fragmentRemaining)
+                let firstLoss = d.recordMissing == 0 && n > 0
                 d.recordMissing += n
                 d.recordLength += n
                 d.fragmentRemaining -= n
                 count -= n
+                if firstLoss && d.fragmentIsLast {
+                    // A record that lost bytes can never be whole: deliver it now, from the frame
+                    // that had its start (as tshark shows a record it cannot reassemble), and
+                    // only count the rest of it as it passes.
+                    let length = d.recordLength + d.fragmentRemaining
+                    let done = CompletedRecord(source: .record(count: d.record.count), fragments: d.recordFragments + 1,
+                                               length: length, missing: length - d.record.count)
+                    stats.records += 1
+                    stats.truncatedRecords += 1
+                    swap(&d.record, &output)
+                    d.record.removeAll(keepingCapacity: true)
+                    d.recordEmitted = true
+                    if d.fragmentRemaining == 0 { _ = endFragment(&d, limits: limits, stats: &stats, output: &output) }
+                    return done
+                }
                 if d.fragmentRemaining == 0, let done = endFragment(&d, limits: limits, stats: &stats, output: &output) {
                     return done
                 }
@@ -136,6 +153,10 @@ enum RPCStreamMachine {
         d.state = .mark
         d.markHave = 0
         guard d.fragmentIsLast else { return nil }
+        if d.recordEmitted {
+            d.resetRecord()  // delivered already, when it lost bytes
+            return nil
+        }
         let done = CompletedRecord(source: .record(count: d.record.count), fragments: d.recordFragments,
                                    length: d.recordLength, missing: d.recordMissing)
         stats.records += 1
@@ -150,15 +171,17 @@ enum RPCStreamMachine {
 
     /// Looks for a plausible record start (a last-fragment mark whose record begins with a
     /// plausible RPC header) at or after `from`; the bytes before it cannot be placed.
-    static func findRecordStart(_ b: UnsafeRawBufferPointer, from: Int, end: Int,
+    static func findRecordStart(_ b: UnsafeRawBufferPointer, from: Int, end: Int, cut: Bool = false,
                                 limits: RPCStreamLimits) -> Int? {
         var i = from
-        while end - i >= 4 + RPCDecoder.minimumReplyLength {
+        let shortest = 4 + (cut ? RPCDecoder.minimumCutCallLength : RPCDecoder.minimumReplyLength)
+        while end - i >= shortest {
             // Cheap filter first: the last-fragment bit, and a length under 16 MiB.
             if b.u8(i) == 0x80 {
                 let length = Int(b.u32(i) & 0x7fff_ffff)
                 if length >= RPCDecoder.minimumReplyLength, length <= limits.maximumFragmentLength,
-                   RPCDecoder.isPlausible(b, at: i + 4, end: min(end, i + 4 + length)) {
+                   RPCDecoder.isPlausible(b, at: i + 4, end: min(end, i + 4 + length),
+                                          cut: cut && i + 4 + length > end) {
                     // When the record ends inside these bytes, what follows must be a mark too.
                     let next = i + 4 + length
                     if next + 4 > end || isPlausibleMark(b.u32(next), limits: limits) { return i }

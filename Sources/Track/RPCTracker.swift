@@ -13,6 +13,8 @@ public struct RPCTracker {
     /// The rest of the packet begun (`pending.active`), kept plain so it is never copied with
     /// reference counting.
     private var pending = Pending()
+    /// The packet's own segment, waiting while the peer's released queue is consumed first.
+    private var deferred = Pending()
     /// The bytes of a segment taken from the out-of-order queue, while it is consumed.
     private var queuedSegment: [UInt8] = []
     /// Ports that PORTMAP/RPCBIND replies handed out, and ports RPC is expected on.
@@ -35,6 +37,10 @@ public struct RPCTracker {
         /// The bytes are `queuedSegment`'s (a segment from the out-of-order queue), not the frame's.
         var queued = false
         var datagram = false
+        /// When and where the bytes were captured: a message's time is its last byte's.
+        var time: Int64 = 0
+        var frame = 0
+        var fileIndex = 0
     }
 
     public init(limits: RPCStreamLimits = .init(), xidLimits: XIDTable.Limits = .init(),
@@ -51,18 +57,21 @@ public struct RPCTracker {
 
     /// Looks at a packet decoded to TCP or UDP. `bytes` is what `p.payload` refers to (the frame
     /// or the reassembled datagram).
-    public mutating func begin(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
+    public mutating func begin(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+                               frame: Int, fileIndex: Int) {
         pending.active = false
+        deferred.active = false
         if p.has(.udp) {
-            beginDatagram(p, bytes: bytes)
+            beginDatagram(p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
         } else if p.has(.tcp) {
-            beginSegment(p, bytes: bytes, time: time)
+            beginSegment(p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
         }
     }
 
-    private mutating func beginDatagram(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer) {
+    private mutating func beginDatagram(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+                                        frame: Int, fileIndex: Int) {
         let r = p.payload
-        guard RPCDecoder.isPlausible(bytes, at: r.offset, end: r.end) else { return }
+        guard RPCDecoder.isPlausible(bytes, at: r.offset, end: r.end, cut: p.truncated) else { return }
         let key = FlowKey(p)
         // A reply on a port RPC is not known to use is believed only when its call was seen.
         if bytes.u32(r.offset + 4) == RPCConstants.reply
@@ -70,15 +79,52 @@ public struct RPCTracker {
             && !xids.isWaiting(CallKey(flow: key.reversed, xid: bytes.u32(r.offset))) {
             return
         }
-        pending = Pending(active: true, key: key, cursor: r.offset, end: r.end, datagram: true)
+        pending = Pending(active: true, key: key, cursor: r.offset, end: r.end, datagram: true, time: time,
+                          frame: frame, fileIndex: fileIndex)
     }
 
-    private mutating func beginSegment(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64) {
+    private mutating func beginSegment(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+                                       frame: Int, fileIndex: Int) {
         let key = FlowKey(p)
+        let flags = p.tcp.flags
+        // An acknowledgment past a hole in the peer's stream: the receiver has those bytes, so
+        // no retransmission will come to the capture (tshark's "ACKed unseen segment"). Give
+        // the hole up now and release what waited behind it, before this segment's own data.
+        var release = Pending()
+        if flags & TCP.ACK != 0, let peer = directions.slot(for: key.reversed), directions[slot: peer].sawData,
+           directions[slot: peer].kind == .rpc,
+           Int32(bitPattern: p.tcp.ackRaw &- directions[slot: peer].nextSeq) > 0 {
+            if directions[slot: peer].queue.isEmpty {
+                // Nothing captured beyond the hole yet: pass over it now, so the peer's next
+                // segment is in order when it comes.
+                let lost = Int(Int32(bitPattern: p.tcp.ackRaw &- directions[slot: peer].nextSeq))
+                streamStatistics.gaps += 1
+                streamStatistics.gapBytes += lost
+                release = Pending(active: true, key: key.reversed, slot: peer, missingBefore: lost,
+                                  endSeq: p.tcp.ackRaw, time: time, frame: frame, fileIndex: fileIndex)
+            } else {
+                directions[slot: peer].releaseUntil = p.tcp.ackRaw
+                directions[slot: peer].releasing = true
+                release = takeQueued(slot: peer, key: key.reversed, declaringGap: false)
+            }
+        }
+        let segment = segmentWork(p, key: key, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        if release.active {
+            pending = release
+            deferred = segment
+        } else {
+            pending = segment
+        }
+    }
+
+    /// The part of a TCP segment the stream has not seen, as work for `nextRecord` (inactive
+    /// when there is none: a retransmission, a SYN, a segment queued out of order…).
+    private mutating func segmentWork(_ p: borrowing Packet, key: FlowKey, bytes: UnsafeRawBufferPointer,
+                                      time: Int64, frame: Int, fileIndex: Int) -> Pending {
         let flags = p.tcp.flags, seqRaw = p.tcp.seqRaw
         let syn = flags & TCP.SYN != 0, fin = flags & TCP.FIN != 0
         let wire = p.tcp.payloadLength
-        if wire == 0 && !syn && !fin { return }  // a bare ACK carries nothing for the stream
+        if wire == 0 && !syn && !fin { return Pending() }  // a bare ACK carries nothing for the stream
         if directions.count >= maximumDirections { makeRoom(now: time) }
         let (slot, inserted) = directions.slot(for: key, create: { RPCStreamDirection() })
         directions[slot: slot].lastSeen = time
@@ -90,32 +136,40 @@ public struct RPCTracker {
             }
         }
         if syn {
-            // The stream starts here: the first data byte begins a record.
-            directions[slot: slot].haveSeq = true
-            directions[slot: slot].nextSeq = seqRaw &+ 1
-            directions[slot: slot].state = .mark
-            directions[slot: slot].markHave = 0
-            directions[slot: slot].resetRecord()
-            return
+            // A SYN inside data already seen is a corrupt or stray copy, not a new stream.
+            let d = directions[slot: slot]
+            let behind = Int32(bitPattern: seqRaw &- d.nextSeq)
+            if !(d.haveSeq && d.sawData && behind < 0 && behind > -(1 << 30)) {
+                // The stream starts here: the first data byte begins a record.
+                directions[slot: slot].haveSeq = true
+                directions[slot: slot].nextSeq = seqRaw &+ 1
+                directions[slot: slot].state = .mark
+                directions[slot: slot].markHave = 0
+                directions[slot: slot].resetRecord()
+                return Pending()
+            }
+            streamStatistics.retransmittedSegments += 1
+            return Pending()
         }
-        guard wire > 0 || fin else { return }
+        guard wire > 0 || fin else { return Pending() }
         if directions[slot: slot].kind == .unknown {
-            guard classify(slot: slot, key: key, p, bytes: bytes) else { return }
+            guard classify(slot: slot, key: key, p, bytes: bytes) else { return Pending() }
         }
-        guard directions[slot: slot].kind == .rpc else { return }
+        guard directions[slot: slot].kind == .rpc else { return Pending() }
 
         if !directions[slot: slot].haveSeq {
             directions[slot: slot].haveSeq = true
             directions[slot: slot].nextSeq = seqRaw
         }
+        directions[slot: slot].sawData = true
         let captured = p.payload.count
         var segment = Pending(active: true, key: key, slot: slot, cursor: p.payload.offset, end: p.payload.end,
                               missingAfter: wire - captured, endSeq: seqRaw &+ UInt32(truncatingIfNeeded: wire),
-                              fin: fin)
+                              fin: fin, time: time, frame: frame, fileIndex: fileIndex)
         let ahead = Int(Int32(bitPattern: seqRaw &- directions[slot: slot].nextSeq))
         if ahead + wire <= 0 && !(fin && ahead + wire == 0) {
             streamStatistics.retransmittedSegments += 1
-            return
+            return Pending()
         }
         if ahead < 0 {
             // Overlaps what was seen: skip the old part, captured or not.
@@ -127,23 +181,24 @@ public struct RPCTracker {
         } else if ahead > 0 {
             streamStatistics.outOfOrderSegments += 1
             directions[slot: slot].queue.append(.init(seq: seqRaw, bytes: Array(UnsafeRawBufferPointer(rebasing: bytes[p.payload.offset..<p.payload.end])),
-                                                      wireLength: wire, fin: fin))
+                                                      wireLength: wire, fin: fin, time: time, frame: frame,
+                                                      fileIndex: fileIndex))
             directions[slot: slot].queuedBytes += captured
             if directions[slot: slot].queue.count > limits.maximumQueuedSegments
                 || directions[slot: slot].queuedBytes > limits.maximumQueuedBytes {
-                pending = takeQueued(slot: slot, key: key, declaringGap: true)
+                return takeQueued(slot: slot, key: key, declaringGap: true)
             }
-            return
+            return Pending()
         }
-        pending = segment
+        return segment
     }
 
     /// Decides whether a direction on a port not known for RPC carries it: its first data must
     /// begin with a plausible record (a reply only when its call was seen).
     private mutating func classify(slot: Int, key: FlowKey, _ p: borrowing Packet, bytes: UnsafeRawBufferPointer) -> Bool {
         let r = p.payload
-        if r.count >= 8 + RPCDecoder.minimumReplyLength, RPCStreamMachine.isPlausibleMark(bytes.u32(r.offset), limits: limits),
-           RPCDecoder.isPlausible(bytes, at: r.offset + 4, end: r.end),
+        if r.count >= 4 + RPCDecoder.minimumCutCallLength, RPCStreamMachine.isPlausibleMark(bytes.u32(r.offset), limits: limits),
+           RPCDecoder.isPlausible(bytes, at: r.offset + 4, end: r.end, cut: p.truncated),
            bytes.u32(r.offset + 8) == RPCConstants.call
             || xids.isWaiting(CallKey(flow: key.reversed, xid: bytes.u32(r.offset + 4))) {
             directions[slot: slot].kind = .rpc
@@ -187,7 +242,14 @@ public struct RPCTracker {
             guard failure.code == .truncated, failure.offset >= messageStart + 8 else { return done.source }
         }
         p.layers.add(.rpc)
-        pair(&p, time: time, frame: frame, index: index, fileIndex: fileIndex)
+        var bodyHash: UInt64 = 0
+        if p.rpc.isCall {
+            let body = p.rpc.body
+            bodyHash = withMessageBytes(done.source, frame: bytes) { b, _ in Self.digest(b, body) }
+                ^ (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure)) &* 0x9e37_79b9_7f4a_7c15
+        }
+        pair(&p, flow: pending.key, time: pending.time, frame: pending.frame, index: index,
+             fileIndex: pending.fileIndex, bodyHash: bodyHash)
         return done.source
     }
 
@@ -218,12 +280,14 @@ public struct RPCTracker {
                 if pending.queued {
                     done = queuedSegment.withUnsafeBytes { q in
                         RPCStreamMachine.consume(&directions[slot: slot], q, cursor: &pending.cursor, end: pending.end,
-                                                 zeroCopy: false, limits: limits, stats: &streamStatistics,
+                                                 cut: pending.missingAfter > 0, zeroCopy: false, limits: limits,
+                                                 stats: &streamStatistics,
                                                  output: &record)
                     }
                 } else {
                     done = RPCStreamMachine.consume(&directions[slot: slot], bytes, cursor: &pending.cursor,
-                                                    end: pending.end, zeroCopy: true, limits: limits,
+                                                    end: pending.end, cut: pending.missingAfter > 0,
+                                                    zeroCopy: true, limits: limits,
                                                     stats: &streamStatistics, output: &record)
                 }
             } else if pending.missingAfter > 0 {
@@ -234,6 +298,10 @@ public struct RPCTracker {
                 // The segment is used up: move on, and into any queued segment now in order.
                 directions[slot: slot].nextSeq = pending.endSeq &+ (pending.fin ? 1 : 0)
                 pending = takeQueued(slot: slot, key: pending.key, declaringGap: false)
+                if !pending.active && deferred.active {
+                    pending = deferred
+                    deferred.active = false
+                }
                 continue
             }
             if let done { return done }
@@ -249,13 +317,18 @@ public struct RPCTracker {
         var best = 0
         for i in d.queue.indices where Int32(bitPattern: d.queue[i].seq &- d.queue[best].seq) < 0 { best = i }
         let ahead = Int(Int32(bitPattern: d.queue[best].seq &- d.nextSeq))
-        guard ahead <= 0 || declaringGap else { return Pending() }
+        let acknowledged = d.releasing && Int32(bitPattern: d.queue[best].seq &- d.releaseUntil) <= 0
+        guard ahead <= 0 || declaringGap || acknowledged else {
+            directions[slot: slot].releasing = false
+            return Pending()
+        }
         let q = d.queue.remove(at: best)
         d.queuedBytes -= q.bytes.count
         queuedSegment = q.bytes
         var seg = Pending(active: true, key: key, slot: slot, cursor: 0, end: q.bytes.count,
                           missingAfter: q.wireLength - q.bytes.count,
-                          endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: true)
+                          endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: true,
+                          time: q.time, frame: q.frame, fileIndex: q.fileIndex)
         if ahead > 0 {
             streamStatistics.gaps += 1
             streamStatistics.gapBytes += ahead
@@ -276,8 +349,23 @@ public struct RPCTracker {
 
     // MARK: - Pairing
 
-    private mutating func pair(_ p: inout Packet, time: Int64, frame: Int, index: Int, fileIndex: Int) {
-        let flow = FlowKey(p)
+    /// `flow` is the direction the message travelled (not always the packet's: a hole given up on
+    /// an acknowledgment releases the peer's queued segments).
+    /// FNV-1a over the first 64 bytes of a call's arguments and their length (mixed with what
+    /// is called): enough to tell a retransmission from a reused xid.
+    static func digest(_ b: UnsafeRawBufferPointer, _ body: ByteRange) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(body.count)
+        let end = min(body.offset + 64, body.end, b.count)
+        var i = body.offset
+        while i < end {
+            h = (h ^ UInt64(b.u8(i))) &* 0x100_0000_01b3
+            i += 1
+        }
+        return h
+    }
+
+    private mutating func pair(_ p: inout Packet, flow: FlowKey, time: Int64, frame: Int, index: Int, fileIndex: Int,
+                               bodyHash: UInt64) {
         if p.rpc.isCall {
             var call = CallRecord()
             call.program = p.rpc.program
@@ -292,6 +380,7 @@ public struct RPCTracker {
             call.gid = p.rpc.credential.gid
             call.gssProcedure = p.rpc.credential.gssProcedure
             call.gssService = p.rpc.credential.gssService
+            call.bodyHash = bodyHash
             p.rpc.retransmission = xids.call(CallKey(flow: flow, xid: p.rpc.xid), call)
         } else if let (call, duplicate) = xids.reply(CallKey(flow: flow.reversed, xid: p.rpc.xid), time: time) {
             p.rpc.callSeen = true

@@ -29,6 +29,10 @@ public struct CallRecord: Sendable {
     public var gid: UInt32 = 0
     public var gssProcedure: UInt32 = 0
     public var gssService: UInt32 = 0
+    /// A digest of the call's arguments: a retransmission carries the same ones.
+    public var bodyHash: UInt64 = 0
+    /// This call repeats one already answered: its reply is a duplicate.
+    public var answeredBefore = false
     /// What a PORTMAP/RPCBIND call asked for, so its reply teaches the port (0 when none).
     public var mappingProgram: UInt32 = 0
     public var mappingVersion: UInt32 = 0
@@ -49,7 +53,7 @@ public struct XIDTable {
         public var answeredRing: Int
 
         public init(maximumCalls: Int = 1 << 18, maximumAgeNanoseconds: Int64 = 300_000_000_000,
-                    answeredRing: Int = 1024) {
+                    answeredRing: Int = 4096) {
             self.maximumCalls = maximumCalls
             self.maximumAgeNanoseconds = maximumAgeNanoseconds
             self.answeredRing = max(1, answeredRing)
@@ -76,8 +80,9 @@ public struct XIDTable {
     public private(set) var statistics = Statistics()
     private var calls = FlowTable<CallKey, CallRecord>()
     private var lastSweep: Int64 = .min
-    /// Recently answered calls, oldest overwritten first.
-    private var answered: [(key: CallKey, call: CallRecord)] = []
+    /// Recently answered calls, and the order they came in (the oldest is forgotten first).
+    private var answered = FlowTable<CallKey, CallRecord>()
+    private var answeredOrder: [CallKey] = []
     private var answeredNext = 0
 
     public init(limits: Limits = Limits()) {
@@ -91,10 +96,19 @@ public struct XIDTable {
     public mutating func call(_ key: CallKey, _ record: CallRecord) -> Bool {
         statistics.calls += 1
         sweepIfDue(now: record.time)
-        let inserted = calls.slot(for: key, create: { record }).inserted
-        if !inserted { statistics.retransmissions += 1 }
+        let (i, inserted) = calls.slot(for: key, create: { record })
+        var retransmission = !inserted
+        if inserted, let j = answered.slot(for: key), answered[slot: j].bodyHash == record.bodyHash {
+            // The same call again after its reply (the reply was lost before the client): its
+            // next reply is a duplicate, timed from the first call, as tshark times it. A reused
+            // xid with other arguments is a new call.
+            calls[slot: i] = answered[slot: j]
+            calls[slot: i].answeredBefore = true
+            retransmission = true
+        }
+        if retransmission { statistics.retransmissions += 1 }
         if calls.count > limits.maximumCalls { makeRoom(now: record.time) }
-        return !inserted
+        return retransmission
     }
 
     /// Finds the call a reply answers (`key` is the call's direction); `duplicate` says the call
@@ -103,29 +117,32 @@ public struct XIDTable {
         statistics.replies += 1
         if let call = calls.removeValue(forKey: key) {
             statistics.paired += 1
+            if call.answeredBefore { statistics.duplicateReplies += 1 }
             remember(key, call)
-            return (call, false)
+            return (call, call.answeredBefore)
         }
-        // Newest first: a reused xid pairs with its latest call.
-        var i = answeredNext
-        for _ in 0..<answered.count {
-            i = (i == 0 ? answered.count : i) - 1
-            if answered[i].key == key {
-                statistics.paired += 1
-                statistics.duplicateReplies += 1
-                return (answered[i].call, true)
-            }
+        if let j = answered.slot(for: key) {
+            statistics.paired += 1
+            statistics.duplicateReplies += 1
+            return (answered[slot: j], true)
         }
         statistics.orphanReplies += 1
         return nil
     }
 
     private mutating func remember(_ key: CallKey, _ call: CallRecord) {
-        if answered.count < limits.answeredRing {
-            answered.append((key, call))
-            answeredNext = answered.count % limits.answeredRing
+        var call = call
+        call.answeredBefore = false
+        let (j, inserted) = answered.slot(for: key, create: { call })
+        if !inserted {
+            answered[slot: j] = call
+            return
+        }
+        if answeredOrder.count < limits.answeredRing {
+            answeredOrder.append(key)
         } else {
-            answered[answeredNext] = (key, call)
+            answered.removeValue(forKey: answeredOrder[answeredNext])
+            answeredOrder[answeredNext] = key
             answeredNext = (answeredNext + 1) % limits.answeredRing
         }
     }

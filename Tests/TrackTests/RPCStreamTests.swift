@@ -213,3 +213,55 @@ struct RPCPairingTests {
         #expect(h.seen.count == 2)
     }
 }
+
+@Suite("RPC over TCP: losses the capture cannot repair")
+struct RPCStreamLossTests {
+    @Test("An acknowledgment past a hole gives it up at once: what waited behind it comes out, timed by its own frame")
+    func ackedUnseen() {
+        var stream: [UInt8] = []
+        for xid in 1...4 { stream += RPCBytes.record(RPCBytes.call(xid: UInt32(xid), body: Array(repeating: 3, count: 200))) }
+        let size = stream.count / 4
+        var h = RPCHarness()
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1000, payload: [], flags: 0x02), time: 0)
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1001, payload: Array(stream[0..<size])), time: 10)
+        // call 2 is never captured; calls 3 and 4 wait behind the hole
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1001 + UInt32(2 * size), payload: Array(stream[(2 * size)...])), time: 30)
+        #expect(h.seen.map(\.xid) == [1])
+        // the server acknowledges everything: the hole will never be filled
+        var ack = RPCBytes.tcp(fromClient: false, seq: 1, payload: [], flags: 0x10)
+        let ackAt = 14 + 20 + 8
+        ack.replaceSubrange(ackAt..<(ackAt + 4), with: RPCBytes.be32(1001 + UInt32(stream.count)))
+        h.feed(ack, time: 40)
+        #expect(h.seen.map(\.xid) == [1, 3, 4])
+        #expect(h.tracker.streamStatistics.gaps == 1)
+        // their replies are timed from the frame that carried the calls (time 30), not the ACK
+        h.feed(RPCBytes.tcp(fromClient: false, seq: 1, payload: RPCBytes.record(RPCBytes.reply(xid: 3))), time: 130)
+        #expect(h.seen.last?.callSeen == true && h.seen.last?.latency == 100)
+    }
+
+    @Test("A SYN inside data already seen is a stray copy: the stream keeps its place")
+    func straySYN() {
+        var stream: [UInt8] = []
+        for xid in 1...3 { stream += RPCBytes.record(RPCBytes.call(xid: UInt32(xid))) }
+        let size = stream.count / 3
+        var h = RPCHarness()
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1000, payload: [], flags: 0x02))
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1001, payload: Array(stream[0..<size])))
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1001, payload: Array(stream[0..<size]), flags: 0x1a))  // SYN+PSH+ACK
+        h.feed(RPCBytes.tcp(fromClient: true, seq: 1001 + UInt32(size), payload: Array(stream[size...])))
+        #expect(h.seen.map(\.xid) == [1, 2, 3])
+        #expect(h.tracker.streamStatistics.gaps == 0)
+    }
+
+    @Test("A call repeated after its reply is a retransmission; its reply is a duplicate timed from the first call")
+    func retransmittedAfterReply() {
+        var h = RPCHarness()
+        h.feed(RPCBytes.udp(fromClient: true, payload: RPCBytes.call(xid: 4, procedure: 6, body: [0, 0, 0, 1])), time: 0)
+        h.feed(RPCBytes.udp(fromClient: false, payload: RPCBytes.reply(xid: 4)), time: 100)
+        h.feed(RPCBytes.udp(fromClient: true, payload: RPCBytes.call(xid: 4, procedure: 6, body: [0, 0, 0, 1])), time: 5_000)
+        h.feed(RPCBytes.udp(fromClient: false, payload: RPCBytes.reply(xid: 4)), time: 5_100)
+        #expect(h.seen.map(\.retransmission) == [false, false, true, false])
+        #expect(h.seen[3].callSeen && h.seen[3].latency == 5_100)
+        #expect(h.tracker.xids.statistics.duplicateReplies == 1)
+    }
+}

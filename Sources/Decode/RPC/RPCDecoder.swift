@@ -6,16 +6,25 @@ public enum RPCDecoder {
     /// verifier and accept_stat.
     public static let minimumReplyLength = 20
 
+    /// A call cut by the snaplen is still believed when this much of it (through the procedure
+    /// number) was captured and looks right, as tshark decodes such headers.
+    public static let minimumCutCallLength = 24
+
     /// True when the bytes at `offset` look like the start of an RPC message: the validity
     /// check that lets pktt find RPC on any port (message type, RPC version 2, known auth
-    /// flavors, lengths within MAX_AUTH_BYTES, defined reply states).
-    public static func isPlausible(_ b: UnsafeRawBufferPointer, at offset: Int, end: Int) -> Bool {
-        guard offset >= 0, end <= b.count, end - offset >= minimumReplyLength else { return false }
+    /// flavors, lengths within MAX_AUTH_BYTES, defined reply states). `cut`: the message goes
+    /// on past `end` on the wire, but the capture stops there.
+    public static func isPlausible(_ b: UnsafeRawBufferPointer, at offset: Int, end: Int, cut: Bool = false) -> Bool {
+        guard offset >= 0, end <= b.count else { return false }
+        let available = end - offset
+        guard available >= minimumReplyLength || (cut && available >= minimumCutCallLength) else { return false }
         let type = b.u32(offset + 4)
         if type == RPCConstants.call {
-            guard end - offset >= minimumCallLength, b.u32(offset + 8) == 2 else { return false }
+            guard available >= minimumCallLength || (cut && available >= minimumCutCallLength),
+                  b.u32(offset + 8) == 2 else { return false }
             let version = b.u32(offset + 16)
             guard version < 64 else { return false }  // no program has more versions
+            guard available >= 32 else { return true }  // cut before the credential
             let flavor = b.u32(offset + 24), length = Int(b.u32(offset + 28))
             guard RPCConstants.isKnownFlavor(flavor), length <= RPCConstants.maximumAuthBytes else { return false }
             let verifier = offset + 32 + ((length + 3) & ~3)
@@ -23,7 +32,7 @@ public enum RPCDecoder {
             let verifierFlavor = b.u32(verifier), verifierLength = Int(b.u32(verifier + 4))
             return RPCConstants.isKnownFlavor(verifierFlavor) && verifierLength <= RPCConstants.maximumAuthBytes
         }
-        guard type == RPCConstants.reply else { return false }
+        guard type == RPCConstants.reply, available >= minimumReplyLength else { return false }
         switch b.u32(offset + 8) {
         case 0:
             let flavor = b.u32(offset + 12), length = Int(b.u32(offset + 16))

@@ -96,6 +96,11 @@ public struct TextBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Forgets the last `count` bytes appended.
+    public mutating func dropLast(_ count: Int) {
+        bytes.removeLast(min(count, bytes.count))
+    }
+
     /// Ends a line and writes the buffer out once enough is pending.
     public mutating func endLine() {
         bytes.append(0x0a)

@@ -1,0 +1,72 @@
+/// One entry of the field catalogue (`XDRCatalogue.fields`): what a tape entry's field id means.
+/// Generated from the .x files by scripts/xdrgen; the names are the protocols' own.
+public struct XDRField: Sendable {
+    /// How a value is best shown, from the annotations in the .x files (xdr/README.md).
+    public enum Hint: UInt8, Sendable {
+        case none
+        /// An opaque that is a file handle: shown as its CRC32 (`FH:0x8dfb25e1`).
+        case fileHandle
+        /// A string that is an RPCBIND universal address (`h1.h2.h3.h4.p1.p2`, `x:x::x.p1.p2`).
+        case universalAddress
+        /// An RPC program number: shown with the program's name.
+        case program
+        /// A number best read in hexadecimal.
+        case hex
+    }
+
+    /// The XDR name: a struct or union member, a union discriminant, or the name given to a
+    /// procedure's bare argument or result (`port`, `prog`, `fhandle`, `mon_name`).
+    public let name: String
+    /// The struct or union it belongs to, or the procedure for a bare argument or result.
+    public let parent: String
+    /// The XDR type as declared (`fhandle3`, `unsigned int`, `int<>`, `opaque[16]`).
+    public let type: String
+    /// Name table for `XDRCatalogue.name(table:value:)`: an enum, or constants sharing a prefix; 0: none.
+    public let names: UInt16
+    public let hint: Hint
+
+    public init(_ name: String, parent: String, type: String, names: UInt16, hint: Hint) {
+        self.name = name
+        self.parent = parent
+        self.type = type
+        self.names = names
+        self.hint = hint
+    }
+
+    /// Field id 0, and any id out of range.
+    public static let unknown = XDRField("", parent: "", type: "", names: 0, hint: .none)
+}
+
+/// One word of a procedure's one-line display format (`@call` / `@reply` in the .x files): text
+/// around the value found by following `path` (field ids) on the tape. A word whose value is not
+/// on the tape (an arm not taken, absent data) is left out.
+public struct XDRSummaryItem: Sendable {
+    public enum Style: UInt8, Sendable {
+        /// `prefix` alone.
+        case literal
+        /// `{path}`: the value as displayed (enum names, `0x` CRC32 of file handles, strings).
+        case value
+        /// `{path:x}`: a number in hexadecimal.
+        case hex
+        /// `{#path}`: the number of elements of an array or list.
+        case count
+        /// `{path?text}`: `prefix` (which holds the text) when the value is true or not zero.
+        case ifTrue
+        /// `{path!}`: the value, unless it is 0 (a status that is OK).
+        case nonZero
+        /// `{path:addr}` / `{path:port}`: the host or the port of a universal address.
+        case address, port
+    }
+
+    public let style: Style
+    public let prefix: String
+    public let suffix: String
+    public let path: [UInt16]
+
+    public init(_ style: Style, prefix: String, suffix: String, path: [UInt16]) {
+        self.style = style
+        self.prefix = prefix
+        self.suffix = suffix
+        self.path = path
+    }
+}
