@@ -89,6 +89,10 @@ public final class Pktt {
         }
     }
 
+    /// The current message's program body (PORTMAP, MOUNT, NLM, NSM…) as decoded from its XDR;
+    /// its byte ranges point into `withMessageBytes`'s bytes.
+    public var tape: Tape { state.pointee.rpc.tape }
+
     /// RPC stream reassembly and call/reply pairing counters.
     public var rpcStreams: RPCStreamStatistics { state.pointee.rpc.streamStatistics }
     public var xidStatistics: XIDTable.Statistics { state.pointee.rpc.xids.statistics }

@@ -9,6 +9,8 @@ public struct RPCTracker {
     public private(set) var xids: XIDTable
     /// A completed record that spanned segments or fragments (`RPCMessageSource.record`).
     public private(set) var record: [UInt8] = []
+    /// The current message's program body (PORTMAP, MOUNT, NLM, NSM…), when it was decoded.
+    public private(set) var tape = Tape()
     private var directions = FlowTable<FlowKey, RPCStreamDirection>()
     /// The rest of the packet begun (`pending.active`), kept plain so it is never copied with
     /// reference counting.
@@ -219,6 +221,7 @@ public struct RPCTracker {
                                      frame: Int, index: Int, fileIndex: Int) -> RPCMessageSource? {
         guard let done = nextRecord(bytes: bytes) else { return nil }
         p.rpc.reset()
+        tape.reset()
         p.rpc.fragments = done.fragments
         p.rpc.recordLength = done.length
         p.rpc.missingBytes = done.missing
@@ -242,14 +245,36 @@ public struct RPCTracker {
             guard failure.code == .truncated, failure.offset >= messageStart + 8 else { return done.source }
         }
         p.layers.add(.rpc)
-        var bodyHash: UInt64 = 0
+        let flow = pending.key
         if p.rpc.isCall {
-            let body = p.rpc.body
-            bodyHash = withMessageBytes(done.source, frame: bytes) { b, _ in Self.digest(b, body) }
-                ^ (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure)) &* 0x9e37_79b9_7f4a_7c15
+            var call = CallRecord()
+            withMessageBytes(done.source, frame: bytes) { b, _ in
+                decodeBody(&p, bytes: b, truncated: truncated)
+                call.bodyHash = Self.digest(b, p.rpc.body)
+                if let mapping = RPCPrograms.mappingRequest(program: p.rpc.program, version: p.rpc.version,
+                                                            procedure: p.rpc.procedure, tape: tape, bytes: b) {
+                    call.mappingProgram = mapping.program
+                    call.mappingVersion = mapping.version
+                    call.mappingProtocol = mapping.transportProtocol
+                }
+            }
+            // What is called counts too: a reused xid for another procedure is a new call.
+            call.bodyHash ^= (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure))
+                &* 0x9e37_79b9_7f4a_7c15
+            pairCall(&p, call, flow: flow, time: pending.time, frame: pending.frame, index: index,
+                     fileIndex: pending.fileIndex)
+        } else if let call = pairReply(&p, flow: flow, time: pending.time) {
+            guard p.rpc.isSuccess else { return done.source }
+            withMessageBytes(done.source, frame: bytes) { b, _ in
+                decodeBody(&p, bytes: b, truncated: truncated)
+                if call.mappingProtocol != 0,
+                   let port = RPCPrograms.mappedPort(program: p.rpc.program, version: p.rpc.version,
+                                                     procedure: p.rpc.procedure, tape: tape, bytes: b) {
+                    // The reply comes from the port mapper's host: the program listens there.
+                    ports.learn(flow.src, port: port, proto: call.mappingProtocol, program: call.mappingProgram)
+                }
+            }
         }
-        pair(&p, flow: pending.key, time: pending.time, frame: pending.frame, index: index,
-             fileIndex: pending.fileIndex, bodyHash: bodyHash)
         return done.source
     }
 
@@ -364,37 +389,57 @@ public struct RPCTracker {
         return h
     }
 
-    private mutating func pair(_ p: inout Packet, flow: FlowKey, time: Int64, frame: Int, index: Int, fileIndex: Int,
-                               bodyHash: UInt64) {
-        if p.rpc.isCall {
-            var call = CallRecord()
-            call.program = p.rpc.program
-            call.version = p.rpc.version
-            call.procedure = p.rpc.procedure
-            call.time = time
-            call.frame = frame
-            call.index = index
-            call.fileIndex = fileIndex
-            call.credentialFlavor = p.rpc.credential.flavor
-            call.uid = p.rpc.credential.uid
-            call.gid = p.rpc.credential.gid
-            call.gssProcedure = p.rpc.credential.gssProcedure
-            call.gssService = p.rpc.credential.gssService
-            call.bodyHash = bodyHash
-            p.rpc.retransmission = xids.call(CallKey(flow: flow, xid: p.rpc.xid), call)
-        } else if let (call, duplicate) = xids.reply(CallKey(flow: flow.reversed, xid: p.rpc.xid), time: time) {
-            p.rpc.callSeen = true
-            p.rpc.duplicateReply = duplicate
-            p.rpc.program = call.program
-            p.rpc.version = call.version
-            p.rpc.procedure = call.procedure
-            p.rpc.latency = time - call.time
-            p.rpc.callFrame = call.frame
-            p.rpc.callIndex = call.index
-            p.rpc.callFileIndex = call.fileIndex
-            p.rpc.credential.flavor = call.credentialFlavor
-            p.rpc.credential.gssProcedure = call.gssProcedure
-            p.rpc.credential.gssService = call.gssService
+    private mutating func pairCall(_ p: inout Packet, _ call: CallRecord, flow: FlowKey, time: Int64, frame: Int,
+                                   index: Int, fileIndex: Int) {
+        var call = call
+        call.program = p.rpc.program
+        call.version = p.rpc.version
+        call.procedure = p.rpc.procedure
+        call.time = time
+        call.frame = frame
+        call.index = index
+        call.fileIndex = fileIndex
+        call.credentialFlavor = p.rpc.credential.flavor
+        call.uid = p.rpc.credential.uid
+        call.gid = p.rpc.credential.gid
+        call.gssProcedure = p.rpc.credential.gssProcedure
+        call.gssService = p.rpc.credential.gssService
+        p.rpc.retransmission = xids.call(CallKey(flow: flow, xid: p.rpc.xid), call)
+    }
+
+    /// Pairs a reply with its call (`flow` is the reply's direction); the call, when seen.
+    private mutating func pairReply(_ p: inout Packet, flow: FlowKey, time: Int64) -> CallRecord? {
+        guard let (call, duplicate) = xids.reply(CallKey(flow: flow.reversed, xid: p.rpc.xid), time: time) else {
+            return nil
+        }
+        p.rpc.callSeen = true
+        p.rpc.duplicateReply = duplicate
+        p.rpc.program = call.program
+        p.rpc.version = call.version
+        p.rpc.procedure = call.procedure
+        p.rpc.latency = time - call.time
+        p.rpc.callFrame = call.frame
+        p.rpc.callIndex = call.index
+        p.rpc.callFileIndex = call.fileIndex
+        p.rpc.credential.flavor = call.credentialFlavor
+        p.rpc.credential.gssProcedure = call.gssProcedure
+        p.rpc.credential.gssService = call.gssService
+        return call
+    }
+
+    /// Decodes the program's part of the message onto `tape`, adding the program's layer.
+    /// A malformed body is an error on this message only: the stream stays in sync.
+    private mutating func decodeBody(_ p: inout Packet, bytes: UnsafeRawBufferPointer, truncated: Bool) {
+        var reader = XDRReader(bytes, range: p.rpc.body, layer: .rpc, truncated: truncated)
+        do throws(DecodeError) {
+            if let layer = try RPCPrograms.decodeBody(program: p.rpc.program, version: p.rpc.version,
+                                                      procedure: p.rpc.procedure, isReply: !p.rpc.isCall,
+                                                      reader: &reader, into: &tape) {
+                p.layers.add(layer)
+            }
+        } catch {
+            if reader.layer != .rpc { p.layers.add(reader.layer) }
+            p.error = error
         }
     }
 

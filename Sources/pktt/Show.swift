@@ -62,7 +62,7 @@ struct Show: ParsableCommand {
             } else if json {
                 jsonLine.append(trace, to: &out)
             } else {
-                line.append(trace.record, trace.packet, to: &out)
+                line.append(trace, to: &out)
             }
             if !out.bytes.isEmpty && out.bytes.count >= 1 << 16 && !out.flush() { break }
             if trace.packetCount & 0xffff == 0 { bar.update(trace.statistics) }

@@ -64,9 +64,9 @@ struct DisplayTests {
         for _ in 0..<count {
             guard try trace.next() else { break }
             if json {
-                jsonLine.append(trace.record, trace.packet, file: "f.pcap", to: &out)
+                jsonLine.append(trace, to: &out)
             } else {
-                line.append(trace.record, trace.packet, to: &out)
+                line.append(trace, to: &out)
             }
         }
         return out.take().split(separator: "\n").map(String.init)
@@ -74,11 +74,15 @@ struct DisplayTests {
 
     @Test("One line per packet in the seed's format")
     func oneLine() throws {
-        let lines = try first("decode/ethernet-tcp-nfsv3.pcap", count: 4, json: false)
+        let lines = try first("decode/ethernet-tcp-nfsv3.pcap", count: 9, json: false)
         #expect(lines[0] == "0 2026-11-26 15:50:05.721515 10.77.0.2     -> 10.77.0.1     TCP 801 -> 111, seq: 0x780d63e8, ack: 0x00000000, SYN")
-        #expect(lines[3].hasSuffix("TCP 801 -> 111, seq: 0x780d63e9, ack: 0x482950d3, PSH,ACK, len: 72"))
-        let udp = try first("decode/gzip.pcap.gz", count: 1, json: false)
-        #expect(udp[0].hasSuffix("10.1.1.9      -> 10.1.1.1      UDP 657 -> 111, len: 64"))
+        #expect(lines[4].hasSuffix("TCP 111 -> 801, seq: 0x482950d3, ack: 0x780d6431, ACK"))
+        // RPC messages get the seed's RPC line: program, version, call/reply, xid, procedure, summary.
+        #expect(lines[3].hasSuffix("10.77.0.2     -> 10.77.0.1     PORTMAP v2   call  xid:0x0d5f36c1 NULL"))
+        #expect(lines[7].hasSuffix("PORTMAP v2   call  xid:0x0d5f36c2 GETPORT    prog:MOUNT vers:3 proto:IPPROTO_TCP port:0"))
+        #expect(lines[8].hasSuffix("PORTMAP v2   reply xid:0x0d5f36c2 GETPORT    port:20048"))
+        let udp = try first("decode/gzip.pcap.gz", count: 2, json: false)
+        #expect(udp[1].hasSuffix("10.1.1.1      -> 10.1.1.9      PORTMAP v2   reply xid:0x035243a5 GETPORT    port:1011"))
         let arp = try first("decode/linux-sll-v1.pcap", count: 300, json: false).filter { $0.contains("(ARP)") }
         #expect(!arp.isEmpty)
     }
@@ -99,6 +103,10 @@ struct DisplayTests {
         #expect((tcp["flags"] as! [String: Any])["SYN"] as? Int == 1)
         #expect((tcp["options"] as! [String: Any])["mss"] as? Int == 1460)
         #expect((objects[3]["tcp"] as! [String: Any])["seq"] as? Int == 1)
+        let rpc = objects[3]["rpc"] as! [String: Any]
+        #expect(rpc["xid"] as? Int == 0x0d5f36c1 && rpc["type"] as? String == "call" && rpc["program"] as? Int == 100_000)
+        #expect((rpc["cred"] as! [String: Any])["machinename"] as? String == "libnfs")
+        #expect(objects[3]["portmap"] != nil)
         #expect(syn["udp"] == nil)
 
         let v6 = try first("decode/ipv6.pcap", count: 40, json: true)

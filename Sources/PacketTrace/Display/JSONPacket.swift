@@ -9,15 +9,16 @@ public struct JSONPacketFormatter {
 
     /// One packet of `trace`: its current packet and record.
     public mutating func append(_ trace: Pktt, to out: inout TextBuffer) {
+        let tape = trace.tape
         trace.withMessageBytes { message, _ in
-            append(trace.record, trace.packet, file: trace.currentFile, message: message, to: &out)
+            append(trace.record, trace.packet, file: trace.currentFile, message: message, tape: tape, to: &out)
         }
     }
 
     /// `message` holds the bytes the RPC layer's ranges point into (the machine name…).
     public mutating func append(_ record: PacketRecord, _ p: Packet, file: String,
                                 message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
-                                to out: inout TextBuffer) {
+                                tape: Tape = Tape(capacity: 0), to out: inout TextBuffer) {
         out.jsonBeginObject()
         out.object("record") { out in
             out.field("frame", record.frame)
@@ -168,6 +169,9 @@ public struct JSONPacketFormatter {
         }
         if p.has(.rpc) {
             out.object("rpc") { out in RPCJSON.append(p.rpc, message: message, to: &out) }
+            if let layer = RPCLine.programLayer(p) {
+                out.object(layer.name) { out in TapeJSON.append(tape, bytes: message, to: &out) }
+            }
         }
         if p.reassembled { out.field("reassembled", true) }
         if let error = p.error {

@@ -13,7 +13,18 @@ public struct OneLineFormatter {
         self.showFrame = showFrame
     }
 
-    public mutating func append(_ record: PacketRecord, _ p: Packet, to out: inout TextBuffer) {
+    /// One packet of `trace`: its current packet and record.
+    public mutating func append(_ trace: Pktt, to out: inout TextBuffer) {
+        let tape = trace.tape
+        trace.withMessageBytes { message, _ in
+            append(trace.record, trace.packet, message: message, tape: tape, to: &out)
+        }
+    }
+
+    /// `message` and `tape`: the RPC message's bytes and decoded body, when the packet has one.
+    public mutating func append(_ record: PacketRecord, _ p: Packet,
+                                message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+                                tape: Tape = Tape(capacity: 0), to out: inout TextBuffer) {
         if showFrame {
             out.append(record.frame)
             out.append(byte: UInt8(ascii: ","))
@@ -27,7 +38,9 @@ public struct OneLineFormatter {
             out.append(" -> ")
             out.append(p.ipDestination.description, paddedTo: 13)
             out.append(byte: UInt8(ascii: " "))
-            if p.has(.tcp) {
+            if p.has(.rpc) {
+                RPCLine.append(p, tape: tape, message: message, to: &out)
+            } else if p.has(.tcp) {
                 Self.appendTCP(p.tcp, to: &out)
             } else if p.has(.udp) {
                 out.append("UDP ")

@@ -30,14 +30,12 @@ enum RPCLine {
             } else {
                 out.append("prog:\(rpc.program) proc:\(rpc.procedure)")
             }
-            if let layer = programLayer(p) {
-                _ = layer
+            if programLayer(p) != nil {
                 let start = out.bytes.count
                 out.append(byte: UInt8(ascii: " "))
-                let before = out.bytes.count
                 TapeSummary.append(tape, bytes: message, program: rpc.program, version: rpc.version,
                                    procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
-                if out.bytes.count == before { out.dropLast(out.bytes.count - start) }
+                if out.bytes.count == start + 1 { out.dropLast(1) }  // the body had nothing to say
             }
         }
         if !rpc.isCall && !rpc.isSuccess {
@@ -47,6 +45,7 @@ enum RPCLine {
                 out.append("(\(rpc.mismatchLow)-\(rpc.mismatchHigh))")
             }
         }
+        out.trimTrailingSpaces()
         if rpc.isCall && rpc.retransmission { out.append(" [retransmission]") }
         if rpc.duplicateReply { out.append(" [duplicate reply]") }
     }

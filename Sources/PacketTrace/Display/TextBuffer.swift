@@ -96,6 +96,11 @@ public struct TextBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Drops spaces at the end of what was appended (padding with nothing after it).
+    public mutating func trimTrailingSpaces() {
+        while bytes.last == UInt8(ascii: " ") { bytes.removeLast() }
+    }
+
     /// Forgets the last `count` bytes appended.
     public mutating func dropLast(_ count: Int) {
         bytes.removeLast(min(count, bytes.count))
