@@ -20,7 +20,7 @@ public struct IPv4: Sendable {
     public var options = ByteRange.empty
     public init() {}
 
-    public var isFragment: Bool { flagMF || fragmentOffset != 0 }
+    @inlinable public var isFragment: Bool { flagMF || fragmentOffset != 0 }
 }
 
 /// IPv6 header (RFC 8200) with the extension headers walked to the upper layer.

@@ -84,32 +84,32 @@ public struct Packet: Sendable {
     @inlinable public func has(_ layer: Layer) -> Bool { layers.has(layer) }
 
     /// IPv4 or IPv6 present.
-    public var hasIP: Bool { layers.has(.ipv4) || layers.has(.ipv6) }
-    public var ipVersion: Int { layers.has(.ipv6) ? 6 : layers.has(.ipv4) ? 4 : 0 }
+    @inlinable public var hasIP: Bool { layers.has(.ipv4) || layers.has(.ipv6) }
+    @inlinable public var ipVersion: Int { layers.has(.ipv6) ? 6 : layers.has(.ipv4) ? 4 : 0 }
 
-    public var ipSource: IPAddress {
+    @inlinable public var ipSource: IPAddress {
         layers.has(.ipv6) ? ipv6.src : ipv4.src
     }
 
-    public var ipDestination: IPAddress {
+    @inlinable public var ipDestination: IPAddress {
         layers.has(.ipv6) ? ipv6.dst : ipv4.dst
     }
 
     /// The upper-layer protocol number (after IPv6 extension headers).
-    public var ipProtocol: UInt8 {
+    @inlinable public var ipProtocol: UInt8 {
         layers.has(.ipv6) ? ipv6.nextHeader : ipv4.protocolNumber
     }
 
     /// True when the IP layer is a fragment whose transport waits for reassembly.
-    public var isIPFragment: Bool {
+    @inlinable public var isIPFragment: Bool {
         (layers.has(.ipv4) && ipv4.isFragment) || (layers.has(.ipv6) && ipv6.hasFragmentHeader)
     }
 
-    public var sourcePort: UInt16 {
+    @inlinable public var sourcePort: UInt16 {
         layers.has(.tcp) ? tcp.srcPort : layers.has(.udp) ? udp.srcPort : 0
     }
 
-    public var destinationPort: UInt16 {
+    @inlinable public var destinationPort: UInt16 {
         layers.has(.tcp) ? tcp.dstPort : layers.has(.udp) ? udp.dstPort : 0
     }
 }

@@ -23,7 +23,10 @@ public enum PacketDecoder {
         }
         guard let network else { return }
         p.payload = network.range
-        if p.isIPFragment && !(p.has(.ipv4) && p.ipv4.fragmentOffset == 0 && !p.ipv4.flagMF) {
+        // Stored fields only: a method on the whole packet would copy it.
+        let fragment = (p.layers.has(.ipv4) && (p.ipv4.flagMF || p.ipv4.fragmentOffset != 0))
+            || (p.layers.has(.ipv6) && p.ipv6.hasFragmentHeader)
+        if fragment {
             return  // the transport header is decoded once the datagram is whole
         }
         decodeTransport(b, network: network, into: &p)

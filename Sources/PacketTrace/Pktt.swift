@@ -140,28 +140,33 @@ struct TraceState {
         let time = record.time
         PacketDecoder.decode(r.data, linkType: r.linkType, originalLength: r.originalLength,
                              into: &packet)
-        if packet.isIPFragment && !packet.has(.tcp) && !packet.has(.udp) && packet.error == nil {
+        // Stored fields only here: calling a method on the whole packet copies it.
+        var layers = packet.layers
+        let fragment = (layers.has(.ipv4) && (packet.ipv4.flagMF || packet.ipv4.fragmentOffset != 0))
+            || (layers.has(.ipv6) && packet.ipv6.hasFragmentHeader)
+        if fragment && !layers.has(.tcp) && !layers.has(.udp) && packet.error == nil {
             reassemble(r, time: time)
+            layers = packet.layers
         }
-        if packet.has(.tcp) { sequences.track(&packet, time: time) }
+        if layers.has(.tcp) { sequences.track(&packet, time: time) }
         statistics.frames += 1
         statistics.bytes += r.capturedLength
         messageSource = nil
         moreMessages = false
-        if packet.has(.tcp) || packet.has(.udp) {
+        if layers.has(.tcp) || layers.has(.udp) {
             let datagram = reassembler.datagram
             if packet.reassembled {
                 datagram.withUnsafeBytes {
-                    rpc.begin(packet, bytes: $0, time: time, frame: record.frame, fileIndex: record.fileIndex)
+                    rpc.begin(&packet, bytes: $0, time: time, frame: record.frame, fileIndex: record.fileIndex)
                 }
             } else {
-                rpc.begin(packet, bytes: r.data, time: time, frame: record.frame, fileIndex: record.fileIndex)
+                rpc.begin(&packet, bytes: r.data, time: time, frame: record.frame, fileIndex: record.fileIndex)
             }
             frameLayers = packet.layers
             frameError = packet.error
             moreMessages = takeMessage(r, time: time)
         }
-        statistics.count(packet)
+        statistics.count(layers: packet.layers, truncated: packet.truncated, malformed: packet.error != nil)
     }
 
     /// The frame's next RPC message as a packet of its own; false when there is none.
@@ -174,7 +179,7 @@ struct TraceState {
         }
         record.index = nextIndex
         nextIndex += 1
-        statistics.count(packet)
+        statistics.count(layers: packet.layers, truncated: packet.truncated, malformed: packet.error != nil)
         return true
     }
 

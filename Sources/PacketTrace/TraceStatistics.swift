@@ -23,15 +23,15 @@ public struct TraceStatistics: Sendable {
     public init() {}
 
     @inline(__always)
-    mutating func count(_ packet: borrowing Packet) {
+    mutating func count(layers present: LayerSet, truncated isTruncated: Bool, malformed: Bool) {
         packets += 1
-        var bits = packet.layers.rawValue
+        var bits = present.rawValue
         while bits != 0 {
             layers[bits.trailingZeroBitCount] += 1
             bits &= bits - 1
         }
-        if packet.truncated { truncated += 1 }
-        if packet.error != nil { decodeErrors += 1 }
+        if isTruncated { truncated += 1 }
+        if malformed { decodeErrors += 1 }
     }
 
     public func count(of layer: Layer) -> Int { layers[Int(layer.rawValue)] }

@@ -23,20 +23,53 @@ extension FlowKey: FlowTableKey {
 /// the packet's headers; flows need no protection against chosen collisions beyond a good mix,
 /// since every table is bounded by count anyway. Linear probing, at most half full, deletion by
 /// shifting the probe run back (no tombstones).
+///
+/// Keys and values live in raw memory addressed in place: reading a field of a value does not
+/// copy the value (an array of optionals would, and flow state holds buffers). A `FlowTable` is
+/// therefore a handle: keep one per owner and do not copy it.
 public struct FlowTable<Key: FlowTableKey, Value> {
-    private var keys: [Key?]
-    private var values: [Value?]
+    /// Owns the memory; the pointers below are cached in the struct so that using them costs no
+    /// class-property access.
+    private var storage: Storage
+    private var keys: UnsafeMutablePointer<Key>
+    private var values: UnsafeMutablePointer<Value>
     /// 0 for an empty slot, else the key's hash with the top bit set.
-    private var tags: [UInt64]
+    private var tags: UnsafeMutablePointer<UInt64>
     private var mask: Int
     public private(set) var count = 0
+
+    final class Storage {
+        var keys: UnsafeMutablePointer<Key>
+        var values: UnsafeMutablePointer<Value>
+        var tags: UnsafeMutablePointer<UInt64>
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            keys = .allocate(capacity: capacity)
+            values = .allocate(capacity: capacity)
+            tags = .allocate(capacity: capacity)
+            tags.initialize(repeating: 0, count: capacity)
+        }
+
+        deinit {
+            for i in 0..<capacity where tags[i] != 0 {
+                (keys + i).deinitialize(count: 1)
+                (values + i).deinitialize(count: 1)
+            }
+            keys.deallocate()
+            values.deallocate()
+            tags.deallocate()
+        }
+    }
 
     public init(minimumCapacity: Int = 64) {
         var capacity = 16
         while capacity < minimumCapacity * 2 { capacity <<= 1 }
-        keys = Array(repeating: nil, count: capacity)
-        values = Array(repeating: nil, count: capacity)
-        tags = Array(repeating: 0, count: capacity)
+        storage = Storage(capacity: capacity)
+        keys = storage.keys
+        values = storage.values
+        tags = storage.tags
         mask = capacity - 1
     }
 
@@ -61,17 +94,15 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     }
 
     public subscript(key: Key) -> Value? {
-        let tag = Self.tag(key)
-        let (i, found) = slot(of: key, tag: tag)
+        let (i, found) = slot(of: key, tag: Self.tag(key))
         return found ? values[i] : nil
     }
 
     /// Runs `body` on the value for `key`, made by `create` first when there is none.
     @inline(__always)
-    public mutating func update<R>(_ key: Key, create: () -> Value,
-                                   _ body: (inout Value) -> R) -> R {
+    public mutating func update<R>(_ key: Key, create: () -> Value, _ body: (inout Value) -> R) -> R {
         let i = slot(for: key, create: create).index
-        return body(&values[i]!)
+        return body(&values[i])
     }
 
     /// The slot holding `key`'s value, made by `create` first when there is none. A slot stays
@@ -81,13 +112,13 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         let tag = Self.tag(key)
         var (i, found) = slot(of: key, tag: tag)
         if !found {
-            if (count + 1) * 2 > tags.count {
+            if (count + 1) * 2 > mask + 1 {
                 grow()
                 i = slot(of: key, tag: tag).index
             }
             tags[i] = tag
-            keys[i] = key
-            values[i] = create()
+            (keys + i).initialize(to: key)
+            (values + i).initialize(to: create())
             count += 1
         }
         return (i, !found)
@@ -100,19 +131,17 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         return found ? i : nil
     }
 
-    /// The value in a slot `slot(for:)` returned.
+    /// The value in a slot `slot(for:)` returned, addressed in place.
     public subscript(slot i: Int) -> Value {
-        get { values[i]! }
-        _modify { yield &values[i]! }
+        unsafeAddress { UnsafePointer(values + i) }
+        nonmutating unsafeMutableAddress { values + i }
     }
 
     @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
         let (i, found) = slot(of: key, tag: Self.tag(key))
         guard found else { return nil }
-        let value = values[i]
-        remove(at: i)
-        return value
+        return remove(at: i)
     }
 
     /// Removes every entry `shouldRemove` picks; returns how many went.
@@ -120,8 +149,8 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
         var removed = 0
         var i = 0
-        while i < tags.count {
-            if tags[i] != 0, shouldRemove(keys[i]!, values[i]!) {
+        while i <= mask {
+            if tags[i] != 0, shouldRemove(keys[i], values[i]) {
                 remove(at: i)
                 removed += 1
                 continue  // the slot now holds a shifted entry: look at it again
@@ -133,11 +162,14 @@ public struct FlowTable<Key: FlowTableKey, Value> {
 
     /// Every entry, in table order.
     public func forEach(_ body: (Key, Value) -> Void) {
-        for i in tags.indices where tags[i] != 0 { body(keys[i]!, values[i]!) }
+        for i in 0...mask where tags[i] != 0 { body(keys[i], values[i]) }
     }
 
     /// Deletes slot `i` and shifts back the entries of its probe run (Knuth's algorithm R).
-    private mutating func remove(at i: Int) {
+    @discardableResult
+    private mutating func remove(at i: Int) -> Value {
+        (keys + i).deinitialize(count: 1)
+        let value = (values + i).move()
         var hole = i
         var j = i
         while true {
@@ -148,30 +180,31 @@ public struct FlowTable<Key: FlowTableKey, Value> {
             let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if !stays {
                 tags[hole] = tags[j]
-                keys[hole] = keys[j]
-                values[hole] = values[j]
+                (keys + hole).moveInitialize(from: keys + j, count: 1)
+                (values + hole).moveInitialize(from: values + j, count: 1)
                 hole = j
             }
         }
         tags[hole] = 0
-        keys[hole] = nil
-        values[hole] = nil
         count -= 1
+        return value
     }
 
     private mutating func grow() {
-        let oldTags = tags, oldKeys = keys, oldValues = values
-        let capacity = tags.count * 2
-        tags = Array(repeating: 0, count: capacity)
-        keys = Array(repeating: nil, count: capacity)
-        values = Array(repeating: nil, count: capacity)
+        let old = storage, oldCapacity = mask + 1
+        let capacity = oldCapacity * 2
+        storage = Storage(capacity: capacity)
+        keys = storage.keys
+        values = storage.values
+        tags = storage.tags
         mask = capacity - 1
-        for i in oldTags.indices where oldTags[i] != 0 {
-            var j = Int(truncatingIfNeeded: oldTags[i]) & mask
+        for i in 0..<oldCapacity where old.tags[i] != 0 {
+            var j = Int(truncatingIfNeeded: old.tags[i]) & mask
             while tags[j] != 0 { j = (j &+ 1) & mask }
-            tags[j] = oldTags[i]
-            keys[j] = oldKeys[i]
-            values[j] = oldValues[i]
+            tags[j] = old.tags[i]
+            (keys + j).moveInitialize(from: old.keys + i, count: 1)
+            (values + j).moveInitialize(from: old.values + i, count: 1)
+            old.tags[i] = 0  // moved out: the old storage must not deinitialize it
         }
     }
 }

@@ -59,22 +59,23 @@ public struct RPCTracker {
 
     /// Looks at a packet decoded to TCP or UDP. `bytes` is what `p.payload` refers to (the frame
     /// or the reassembled datagram).
-    public mutating func begin(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+    /// `p` is only read (it is `inout` so that a caller's stored packet is not copied).
+    public mutating func begin(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                frame: Int, fileIndex: Int) {
         pending.active = false
         deferred.active = false
-        if p.has(.udp) {
-            beginDatagram(p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
-        } else if p.has(.tcp) {
-            beginSegment(p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        if p.layers.has(.udp) {
+            beginDatagram(&p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        } else if p.layers.has(.tcp) {
+            beginSegment(&p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
         }
     }
 
-    private mutating func beginDatagram(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+    private mutating func beginDatagram(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                         frame: Int, fileIndex: Int) {
         let r = p.payload
         guard RPCDecoder.isPlausible(bytes, at: r.offset, end: r.end, cut: p.truncated) else { return }
-        let key = FlowKey(p)
+        let key = FlowKey(&p)
         // A reply on a port RPC is not known to use is believed only when its call was seen.
         if bytes.u32(r.offset + 4) == RPCConstants.reply
             && !ports.isRPC(key.src, port: key.srcPort, proto: IPProtocol.udp)
@@ -85,9 +86,9 @@ public struct RPCTracker {
                           frame: frame, fileIndex: fileIndex)
     }
 
-    private mutating func beginSegment(_ p: borrowing Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+    private mutating func beginSegment(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                        frame: Int, fileIndex: Int) {
-        let key = FlowKey(p)
+        let key = FlowKey(&p)
         let flags = p.tcp.flags
         // An acknowledgment past a hole in the peer's stream: the receiver has those bytes, so
         // no retransmission will come to the capture (tshark's "ACKed unseen segment"). Give
@@ -110,7 +111,7 @@ public struct RPCTracker {
                 release = takeQueued(slot: peer, key: key.reversed, declaringGap: false)
             }
         }
-        let segment = segmentWork(p, key: key, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        let segment = segmentWork(&p, key: key, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
         if release.active {
             pending = release
             deferred = segment
@@ -121,7 +122,7 @@ public struct RPCTracker {
 
     /// The part of a TCP segment the stream has not seen, as work for `nextRecord` (inactive
     /// when there is none: a retransmission, a SYN, a segment queued out of order…).
-    private mutating func segmentWork(_ p: borrowing Packet, key: FlowKey, bytes: UnsafeRawBufferPointer,
+    private mutating func segmentWork(_ p: inout Packet, key: FlowKey, bytes: UnsafeRawBufferPointer,
                                       time: Int64, frame: Int, fileIndex: Int) -> Pending {
         let flags = p.tcp.flags, seqRaw = p.tcp.seqRaw
         let syn = flags & TCP.SYN != 0, fin = flags & TCP.FIN != 0
@@ -155,7 +156,7 @@ public struct RPCTracker {
         }
         guard wire > 0 || fin else { return Pending() }
         if directions[slot: slot].kind == .unknown {
-            guard classify(slot: slot, key: key, p, bytes: bytes) else { return Pending() }
+            guard classify(slot: slot, key: key, &p, bytes: bytes) else { return Pending() }
         }
         guard directions[slot: slot].kind == .rpc else { return Pending() }
 
@@ -197,7 +198,7 @@ public struct RPCTracker {
 
     /// Decides whether a direction on a port not known for RPC carries it: its first data must
     /// begin with a plausible record (a reply only when its call was seen).
-    private mutating func classify(slot: Int, key: FlowKey, _ p: borrowing Packet, bytes: UnsafeRawBufferPointer) -> Bool {
+    private mutating func classify(slot: Int, key: FlowKey, _ p: inout Packet, bytes: UnsafeRawBufferPointer) -> Bool {
         let r = p.payload
         if r.count >= 4 + RPCDecoder.minimumCutCallLength, RPCStreamMachine.isPlausibleMark(bytes.u32(r.offset), limits: limits),
            RPCDecoder.isPlausible(bytes, at: r.offset + 4, end: r.end, cut: p.truncated),
@@ -245,37 +246,46 @@ public struct RPCTracker {
             guard failure.code == .truncated, failure.offset >= messageStart + 8 else { return done.source }
         }
         p.layers.add(.rpc)
+        switch done.source {
+        case .frame:
+            finishMessage(&p, message: bytes, truncated: truncated, index: index)
+        case .record:
+            // The buffer is held in a local while the body is decoded: a closure that changes
+            // `self` must not run inside a method called on `self` (that would copy the tracker).
+            let held = record
+            held.withUnsafeBytes { finishMessage(&p, message: $0, truncated: truncated, index: index) }
+        }
+        return done.source
+    }
+
+    /// Pairs the message with its call, decodes the program's body, learns mapped ports.
+    private mutating func finishMessage(_ p: inout Packet, message b: UnsafeRawBufferPointer, truncated: Bool,
+                                        index: Int) {
         let flow = pending.key
         if p.rpc.isCall {
             var call = CallRecord()
-            withMessageBytes(done.source, frame: bytes) { b, _ in
-                decodeBody(&p, bytes: b, truncated: truncated)
-                call.bodyHash = Self.digest(b, p.rpc.body)
-                if let mapping = RPCPrograms.mappingRequest(program: p.rpc.program, version: p.rpc.version,
-                                                            procedure: p.rpc.procedure, tape: tape, bytes: b) {
-                    call.mappingProgram = mapping.program
-                    call.mappingVersion = mapping.version
-                    call.mappingProtocol = mapping.transportProtocol
-                }
-            }
+            decodeBody(&p, bytes: b, truncated: truncated)
             // What is called counts too: a reused xid for another procedure is a new call.
-            call.bodyHash ^= (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure))
+            call.bodyHash = Self.digest(b, p.rpc.body)
+                ^ (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure))
                 &* 0x9e37_79b9_7f4a_7c15
+            if let mapping = RPCPrograms.mappingRequest(program: p.rpc.program, version: p.rpc.version,
+                                                        procedure: p.rpc.procedure, tape: tape, bytes: b) {
+                call.mappingProgram = mapping.program
+                call.mappingVersion = mapping.version
+                call.mappingProtocol = mapping.transportProtocol
+            }
             pairCall(&p, call, flow: flow, time: pending.time, frame: pending.frame, index: index,
                      fileIndex: pending.fileIndex)
-        } else if let call = pairReply(&p, flow: flow, time: pending.time) {
-            guard p.rpc.isSuccess else { return done.source }
-            withMessageBytes(done.source, frame: bytes) { b, _ in
-                decodeBody(&p, bytes: b, truncated: truncated)
-                if call.mappingProtocol != 0,
-                   let port = RPCPrograms.mappedPort(program: p.rpc.program, version: p.rpc.version,
-                                                     procedure: p.rpc.procedure, tape: tape, bytes: b) {
-                    // The reply comes from the port mapper's host: the program listens there.
-                    ports.learn(flow.src, port: port, proto: call.mappingProtocol, program: call.mappingProgram)
-                }
+        } else if let call = pairReply(&p, flow: flow, time: pending.time), p.rpc.isSuccess {
+            decodeBody(&p, bytes: b, truncated: truncated)
+            if call.mappingProtocol != 0,
+               let port = RPCPrograms.mappedPort(program: p.rpc.program, version: p.rpc.version,
+                                                 procedure: p.rpc.procedure, tape: tape, bytes: b) {
+                // The reply comes from the port mapper's host: the program listens there.
+                ports.learn(flow.src, port: port, proto: call.mappingProtocol, program: call.mappingProgram)
             }
         }
-        return done.source
     }
 
     /// Runs `body` on the bytes of a message and its range in them.
@@ -382,6 +392,11 @@ public struct RPCTracker {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(body.count)
         let end = min(body.offset + 64, body.end, b.count)
         var i = body.offset
+        // Eight bytes at a time (XDR keeps everything in 4-byte units anyway).
+        while i + 8 <= end {
+            h = (h ^ b.u64(i)) &* 0x100_0000_01b3
+            i += 8
+        }
         while i < end {
             h = (h ^ UInt64(b.u8(i))) &* 0x100_0000_01b3
             i += 1

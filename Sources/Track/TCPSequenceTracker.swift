@@ -33,8 +33,8 @@ public struct TCPSequenceTracker {
 
     /// Sets `packet.tcp.seq` and `packet.tcp.ack` to their relative values.
     public mutating func track(_ packet: inout Packet, time: Int64) {
-        guard packet.has(.tcp) else { return }
-        var key = FlowKey(packet)
+        guard packet.layers.has(.tcp) else { return }
+        var key = FlowKey(&packet)
         // One entry per connection: the lower endpoint is the forward direction.
         let forward = (key.src, key.srcPort) <= (key.dst, key.dstPort)
         if !forward { key = key.reversed }

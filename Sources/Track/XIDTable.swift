@@ -49,7 +49,7 @@ public struct XIDTable {
         public var maximumCalls: Int
         /// An unanswered call is given up after this long (capture time).
         public var maximumAgeNanoseconds: Int64
-        /// Answered calls remembered to pair a duplicate reply.
+        /// Answered calls remembered (at most; a direct-mapped cache) to pair a duplicate reply.
         public var answeredRing: Int
 
         public init(maximumCalls: Int = 1 << 18, maximumAgeNanoseconds: Int64 = 300_000_000_000,
@@ -80,13 +80,31 @@ public struct XIDTable {
     public private(set) var statistics = Statistics()
     private var calls = FlowTable<CallKey, CallRecord>()
     private var lastSweep: Int64 = .min
-    /// Recently answered calls, and the order they came in (the oldest is forgotten first).
-    private var answered = FlowTable<CallKey, CallRecord>()
-    private var answeredOrder: [CallKey] = []
-    private var answeredNext = 0
+    /// Recently answered calls, in a direct-mapped cache: a slot per key hash, overwritten by
+    /// the next call that lands there (no probing, no deletions on the per-reply path).
+    private var answered: [(key: CallKey, call: CallRecord)?]
+    private let answeredMask: Int
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        var size = 1
+        while size < limits.answeredRing { size <<= 1 }
+        answered = Array(repeating: nil, count: size)
+        answeredMask = size - 1
+    }
+
+    @inline(__always)
+    private func answeredSlot(_ key: CallKey) -> Int {
+        var h = key.tableHash
+        h ^= h >> 29
+        h &*= 0xbf58_476d_1ce4_e5b9
+        return Int(truncatingIfNeeded: h >> 32) & answeredMask
+    }
+
+    @inline(__always)
+    private func answeredCall(_ key: CallKey) -> CallRecord? {
+        guard let entry = answered[answeredSlot(key)], entry.key == key else { return nil }
+        return entry.call
     }
 
     public var count: Int { calls.count }
@@ -98,11 +116,11 @@ public struct XIDTable {
         sweepIfDue(now: record.time)
         let (i, inserted) = calls.slot(for: key, create: { record })
         var retransmission = !inserted
-        if inserted, let j = answered.slot(for: key), answered[slot: j].bodyHash == record.bodyHash {
+        if inserted, let earlier = answeredCall(key), earlier.bodyHash == record.bodyHash {
             // The same call again after its reply (the reply was lost before the client): its
             // next reply is a duplicate, timed from the first call, as tshark times it. A reused
             // xid with other arguments is a new call.
-            calls[slot: i] = answered[slot: j]
+            calls[slot: i] = earlier
             calls[slot: i].answeredBefore = true
             retransmission = true
         }
@@ -121,10 +139,10 @@ public struct XIDTable {
             remember(key, call)
             return (call, call.answeredBefore)
         }
-        if let j = answered.slot(for: key) {
+        if let earlier = answeredCall(key) {
             statistics.paired += 1
             statistics.duplicateReplies += 1
-            return (answered[slot: j], true)
+            return (earlier, true)
         }
         statistics.orphanReplies += 1
         return nil
@@ -133,18 +151,7 @@ public struct XIDTable {
     private mutating func remember(_ key: CallKey, _ call: CallRecord) {
         var call = call
         call.answeredBefore = false
-        let (j, inserted) = answered.slot(for: key, create: { call })
-        if !inserted {
-            answered[slot: j] = call
-            return
-        }
-        if answeredOrder.count < limits.answeredRing {
-            answeredOrder.append(key)
-        } else {
-            answered.removeValue(forKey: answeredOrder[answeredNext])
-            answeredOrder[answeredNext] = key
-            answeredNext = (answeredNext + 1) % limits.answeredRing
-        }
+        answered[answeredSlot(key)] = (key, call)
     }
 
     /// True when `key` has a call waiting (used to believe a reply on an unknown port).

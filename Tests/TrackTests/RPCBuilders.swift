@@ -89,7 +89,7 @@ struct RPCHarness {
         var p = Packet()
         bytes.withUnsafeBytes { b in
             PacketDecoder.decode(b, linkType: LinkType.ethernet, originalLength: originalLength ?? bytes.count, into: &p)
-            tracker.begin(p, bytes: b, time: time, frame: frame, fileIndex: 0)
+            tracker.begin(&p, bytes: b, time: time, frame: frame, fileIndex: 0)
             while let source = tracker.nextMessage(&p, bytes: b, time: time, frame: frame, index: seen.count, fileIndex: 0) {
                 guard p.has(.rpc) else { continue }
                 let body = tracker.withMessageBytes(source, frame: b) { m, _ in

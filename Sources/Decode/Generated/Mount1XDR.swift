@@ -119,19 +119,13 @@ enum Mount1XDR {
         case 1:  // MOUNTPROC_MNT
             if isReply { try members_fhstatus(&r, &t) } else { try t.string(F.MOUNTPROC_MNT_dirpath, maximum: 1024, &r) }
         case 2:  // MOUNTPROC_DUMP
-            if isReply {
-                try list_mountlist(F.MOUNTPROC_DUMP_mountlist, &r, &t)
-            }
+            if isReply { try list_mountlist(F.MOUNTPROC_DUMP_mountlist, &r, &t) }
         case 3:  // MOUNTPROC_UMNT
-            if !isReply {
-                try t.string(F.MOUNTPROC_UMNT_dirpath, maximum: 1024, &r)
-            }
+            if !isReply { try t.string(F.MOUNTPROC_UMNT_dirpath, maximum: 1024, &r) }
         case 4:  // MOUNTPROC_UMNTALL
             break
         case 5:  // MOUNTPROC_EXPORT
-            if isReply {
-                try list_exportlist(F.MOUNTPROC_EXPORT_exportlist, &r, &t)
-            }
+            if isReply { try list_exportlist(F.MOUNTPROC_EXPORT_exportlist, &r, &t) }
         default:
             return false
         }

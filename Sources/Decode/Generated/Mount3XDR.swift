@@ -155,19 +155,13 @@ enum Mount3XDR {
         case 1:  // MOUNTPROC3_MNT
             if isReply { try members_mountres3(&r, &t) } else { try t.string(F.MOUNTPROC3_MNT_dirpath, maximum: 1024, &r) }
         case 2:  // MOUNTPROC3_DUMP
-            if isReply {
-                try list_mountbody(F.MOUNTPROC3_DUMP_mountlist, &r, &t)
-            }
+            if isReply { try list_mountbody(F.MOUNTPROC3_DUMP_mountlist, &r, &t) }
         case 3:  // MOUNTPROC3_UMNT
-            if !isReply {
-                try t.string(F.MOUNTPROC3_UMNT_dirpath, maximum: 1024, &r)
-            }
+            if !isReply { try t.string(F.MOUNTPROC3_UMNT_dirpath, maximum: 1024, &r) }
         case 4:  // MOUNTPROC3_UMNTALL
             break
         case 5:  // MOUNTPROC3_EXPORT
-            if isReply {
-                try list_exportnode(F.MOUNTPROC3_EXPORT_exports, &r, &t)
-            }
+            if isReply { try list_exportnode(F.MOUNTPROC3_EXPORT_exports, &r, &t) }
         default:
             return false
         }

@@ -301,45 +301,25 @@ enum NLM4XDR {
         case 5:  // NLMPROC4_GRANTED
             if isReply { try members_nlm4_res(&r, &t) } else { try members_nlm4_testargs(&r, &t) }
         case 6:  // NLMPROC4_TEST_MSG
-            if !isReply {
-                try members_nlm4_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm4_testargs(&r, &t) }
         case 7:  // NLMPROC4_LOCK_MSG
-            if !isReply {
-                try members_nlm4_lockargs(&r, &t)
-            }
+            if !isReply { try members_nlm4_lockargs(&r, &t) }
         case 8:  // NLMPROC4_CANCEL_MSG
-            if !isReply {
-                try members_nlm4_cancargs(&r, &t)
-            }
+            if !isReply { try members_nlm4_cancargs(&r, &t) }
         case 9:  // NLMPROC4_UNLOCK_MSG
-            if !isReply {
-                try members_nlm4_unlockargs(&r, &t)
-            }
+            if !isReply { try members_nlm4_unlockargs(&r, &t) }
         case 10:  // NLMPROC4_GRANTED_MSG
-            if !isReply {
-                try members_nlm4_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm4_testargs(&r, &t) }
         case 11:  // NLMPROC4_TEST_RES
-            if !isReply {
-                try members_nlm4_testres(&r, &t)
-            }
+            if !isReply { try members_nlm4_testres(&r, &t) }
         case 12:  // NLMPROC4_LOCK_RES
-            if !isReply {
-                try members_nlm4_res(&r, &t)
-            }
+            if !isReply { try members_nlm4_res(&r, &t) }
         case 13:  // NLMPROC4_CANCEL_RES
-            if !isReply {
-                try members_nlm4_res(&r, &t)
-            }
+            if !isReply { try members_nlm4_res(&r, &t) }
         case 14:  // NLMPROC4_UNLOCK_RES
-            if !isReply {
-                try members_nlm4_res(&r, &t)
-            }
+            if !isReply { try members_nlm4_res(&r, &t) }
         case 15:  // NLMPROC4_GRANTED_RES
-            if !isReply {
-                try members_nlm4_res(&r, &t)
-            }
+            if !isReply { try members_nlm4_res(&r, &t) }
         case 20:  // NLMPROC4_SHARE
             if isReply { try members_nlm4_shareres(&r, &t) } else { try members_nlm4_shareargs(&r, &t) }
         case 21:  // NLMPROC4_UNSHARE
@@ -347,9 +327,7 @@ enum NLM4XDR {
         case 22:  // NLMPROC4_NM_LOCK
             if isReply { try members_nlm4_res(&r, &t) } else { try members_nlm4_lockargs(&r, &t) }
         case 23:  // NLMPROC4_FREE_ALL
-            if !isReply {
-                try members_nlm4_notify(&r, &t)
-            }
+            if !isReply { try members_nlm4_notify(&r, &t) }
         default:
             return false
         }

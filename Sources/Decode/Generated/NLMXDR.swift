@@ -301,45 +301,25 @@ enum NLMXDR {
         case 5:  // NLM_GRANTED
             if isReply { try members_nlm_res(&r, &t) } else { try members_nlm_testargs(&r, &t) }
         case 6:  // NLM_TEST_MSG
-            if !isReply {
-                try members_nlm_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm_testargs(&r, &t) }
         case 7:  // NLM_LOCK_MSG
-            if !isReply {
-                try members_nlm_lockargs(&r, &t)
-            }
+            if !isReply { try members_nlm_lockargs(&r, &t) }
         case 8:  // NLM_CANCEL_MSG
-            if !isReply {
-                try members_nlm_cancargs(&r, &t)
-            }
+            if !isReply { try members_nlm_cancargs(&r, &t) }
         case 9:  // NLM_UNLOCK_MSG
-            if !isReply {
-                try members_nlm_unlockargs(&r, &t)
-            }
+            if !isReply { try members_nlm_unlockargs(&r, &t) }
         case 10:  // NLM_GRANTED_MSG
-            if !isReply {
-                try members_nlm_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm_testargs(&r, &t) }
         case 11:  // NLM_TEST_RES
-            if !isReply {
-                try members_nlm_testres(&r, &t)
-            }
+            if !isReply { try members_nlm_testres(&r, &t) }
         case 12:  // NLM_LOCK_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 13:  // NLM_CANCEL_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 14:  // NLM_UNLOCK_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 15:  // NLM_GRANTED_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         default:
             return false
         }
@@ -362,45 +342,25 @@ enum NLMXDR {
         case 5:  // NLM_GRANTED
             if isReply { try members_nlm_res(&r, &t) } else { try members_nlm_testargs(&r, &t) }
         case 6:  // NLM_TEST_MSG
-            if !isReply {
-                try members_nlm_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm_testargs(&r, &t) }
         case 7:  // NLM_LOCK_MSG
-            if !isReply {
-                try members_nlm_lockargs(&r, &t)
-            }
+            if !isReply { try members_nlm_lockargs(&r, &t) }
         case 8:  // NLM_CANCEL_MSG
-            if !isReply {
-                try members_nlm_cancargs(&r, &t)
-            }
+            if !isReply { try members_nlm_cancargs(&r, &t) }
         case 9:  // NLM_UNLOCK_MSG
-            if !isReply {
-                try members_nlm_unlockargs(&r, &t)
-            }
+            if !isReply { try members_nlm_unlockargs(&r, &t) }
         case 10:  // NLM_GRANTED_MSG
-            if !isReply {
-                try members_nlm_testargs(&r, &t)
-            }
+            if !isReply { try members_nlm_testargs(&r, &t) }
         case 11:  // NLM_TEST_RES
-            if !isReply {
-                try members_nlm_testres(&r, &t)
-            }
+            if !isReply { try members_nlm_testres(&r, &t) }
         case 12:  // NLM_LOCK_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 13:  // NLM_CANCEL_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 14:  // NLM_UNLOCK_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 15:  // NLM_GRANTED_RES
-            if !isReply {
-                try members_nlm_res(&r, &t)
-            }
+            if !isReply { try members_nlm_res(&r, &t) }
         case 20:  // NLM_SHARE
             if isReply { try members_nlm_shareres(&r, &t) } else { try members_nlm_shareargs(&r, &t) }
         case 21:  // NLM_UNSHARE
@@ -408,9 +368,7 @@ enum NLMXDR {
         case 22:  // NLM_NM_LOCK
             if isReply { try members_nlm_res(&r, &t) } else { try members_nlm_lockargs(&r, &t) }
         case 23:  // NLM_FREE_ALL
-            if !isReply {
-                try members_nlm_notify(&r, &t)
-            }
+            if !isReply { try members_nlm_notify(&r, &t) }
         default:
             return false
         }

@@ -126,9 +126,7 @@ enum NSMXDR {
         case 5:  // SM_SIMU_CRASH
             break
         case 6:  // SM_NOTIFY
-            if !isReply {
-                try members_stat_chge(&r, &t)
-            }
+            if !isReply { try members_stat_chge(&r, &t) }
         default:
             return false
         }

@@ -105,9 +105,7 @@ enum PortmapXDR {
         case 3:  // PMAPPROC_GETPORT
             if isReply { try t.uint32(F.PMAPPROC_GETPORT_port, &r) } else { try members_mapping(&r, &t) }
         case 4:  // PMAPPROC_DUMP
-            if isReply {
-                try list_pmaplist(F.PMAPPROC_DUMP_maplist, &r, &t)
-            }
+            if isReply { try list_pmaplist(F.PMAPPROC_DUMP_maplist, &r, &t) }
         case 5:  // PMAPPROC_CALLIT
             if isReply { try members_call_result(&r, &t) } else { try members_call_args(&r, &t) }
         default:

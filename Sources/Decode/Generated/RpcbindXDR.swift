@@ -289,15 +289,11 @@ enum RpcbindXDR {
         case 3:  // RPCBPROC_GETADDR
             if isReply { try t.string(F.RPCBPROC_GETADDR_r_addr, maximum: XDRLimits.maximumOpaque, &r) } else { try members_rpcb(&r, &t) }
         case 4:  // RPCBPROC_DUMP
-            if isReply {
-                try list_rp__list(F.RPCBPROC_DUMP_rpcblist, &r, &t)
-            }
+            if isReply { try list_rp__list(F.RPCBPROC_DUMP_rpcblist, &r, &t) }
         case 5:  // RPCBPROC_CALLIT
             if isReply { try members_rpcb_rmtcallres(&r, &t) } else { try members_rpcb_rmtcallargs(&r, &t) }
         case 6:  // RPCBPROC_GETTIME
-            if isReply {
-                try t.uint32(F.RPCBPROC_GETTIME_time, &r)
-            }
+            if isReply { try t.uint32(F.RPCBPROC_GETTIME_time, &r) }
         case 7:  // RPCBPROC_UADDR2TADDR
             if isReply { try members_netbuf(&r, &t) } else { try t.string(F.RPCBPROC_UADDR2TADDR_uaddr, maximum: XDRLimits.maximumOpaque, &r) }
         case 8:  // RPCBPROC_TADDR2UADDR
@@ -320,15 +316,11 @@ enum RpcbindXDR {
         case 3:  // RPCBPROC_GETADDR
             if isReply { try t.string(F.RPCBPROC_GETADDR_r_addr, maximum: XDRLimits.maximumOpaque, &r) } else { try members_rpcb(&r, &t) }
         case 4:  // RPCBPROC_DUMP
-            if isReply {
-                try list_rp__list(F.RPCBPROC_DUMP_rpcblist, &r, &t)
-            }
+            if isReply { try list_rp__list(F.RPCBPROC_DUMP_rpcblist, &r, &t) }
         case 5:  // RPCBPROC_BCAST
             if isReply { try members_rpcb_rmtcallres(&r, &t) } else { try members_rpcb_rmtcallargs(&r, &t) }
         case 6:  // RPCBPROC_GETTIME
-            if isReply {
-                try t.uint32(F.RPCBPROC_GETTIME_time, &r)
-            }
+            if isReply { try t.uint32(F.RPCBPROC_GETTIME_time, &r) }
         case 7:  // RPCBPROC_UADDR2TADDR
             if isReply { try members_netbuf(&r, &t) } else { try t.string(F.RPCBPROC_UADDR2TADDR_uaddr, maximum: XDRLimits.maximumOpaque, &r) }
         case 8:  // RPCBPROC_TADDR2UADDR

@@ -99,7 +99,11 @@ public struct Tape: Sendable {
     /// Follows a path of field ids from the top level: each id is looked up inside the struct the
     /// previous one named; through an array the first element is taken. nil when any step is
     /// missing (an arm not taken, optional data absent, an empty array).
-    public func find(path: some Collection<UInt16>) -> Int? {
+    public func find(path: [UInt16]) -> Int? {
+        path.withUnsafeBufferPointer { find(path: $0) }
+    }
+
+    public func find(path: UnsafeBufferPointer<UInt16>) -> Int? {
         var range = 0..<entries.count
         var found: Int?
         for id in path {

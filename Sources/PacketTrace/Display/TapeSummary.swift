@@ -9,41 +9,48 @@ public enum TapeSummary {
     public static func append(_ tape: Tape, bytes: UnsafeRawBufferPointer, program: UInt32, version: UInt32,
                               procedure: UInt32, isReply: Bool, to out: inout TextBuffer) {
         var first = true
-        for item in XDRCatalogue.summary(program: program, version: version, procedure: procedure, isReply: isReply) {
-            if item.style == .literal {
-                word(item, &first, &out) { _ in }
-                continue
+        // through a buffer pointer: iterating the slice itself costs a malloc per item in a debug build
+        XDRCatalogue.summary(program: program, version: version, procedure: procedure, isReply: isReply)
+            .withUnsafeBufferPointer { items in
+                for item in items { appendItem(item, tape, bytes, &first, &out) }
             }
-            guard let at = tape.find(path: item.path) else { continue }
-            let e = tape[at]
-            let field = XDRCatalogue.field(e.field)
-            switch item.style {
-            case .literal:
-                break
-            case .count:
-                guard e.kind == .arrayBegin else { continue }
-                word(item, &first, &out) { $0.append(e.count) }
-            case .ifTrue:
-                guard e.kind != .absent, e.value != 0 else { continue }
-                word(item, &first, &out) { _ in }
-            case .nonZero:
-                guard e.kind != .absent, e.value != 0 else { continue }
-                word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
-            case .hex:
-                guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { continue }
-                let digits = max(1, (64 - e.value.leadingZeroBitCount + 3) / 4)
-                word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
-            case .address, .port:
-                guard e.kind == .string, let (host, port) = UniversalAddress.parse(bytes, e.byteRange) else { continue }
-                word(item, &first, &out) { out in
-                    if item.style == .port { out.append(port) } else { TapeText.appendText(bytes, host, to: &out) }
-                }
-            case .value:
-                // empty strings and opaques say nothing on one line
-                guard !e.isBegin, e.kind != .absent, !((e.kind == .string || e.kind == .opaque) && e.count == 0)
-                else { continue }
-                word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
+    }
+
+    static func appendItem(_ item: XDRSummaryItem, _ tape: Tape, _ bytes: UnsafeRawBufferPointer,
+                           _ first: inout Bool, _ out: inout TextBuffer) {
+        if item.style == .literal {
+            word(item, &first, &out) { _ in }
+            return
+        }
+        guard let at = tape.find(path: item.path) else { return }
+        let e = tape[at]
+        let field = XDRCatalogue.field(e.field)
+        switch item.style {
+        case .literal:
+            break
+        case .count:
+            guard e.kind == .arrayBegin else { return }
+            word(item, &first, &out) { $0.append(e.count) }
+        case .ifTrue:
+            guard e.kind != .absent, e.value != 0 else { return }
+            word(item, &first, &out) { _ in }
+        case .nonZero:
+            guard e.kind != .absent, e.value != 0 else { return }
+            word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
+        case .hex:
+            guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
+            let digits = max(1, (64 - e.value.leadingZeroBitCount + 3) / 4)
+            word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
+        case .address, .port:
+            guard e.kind == .string, let (host, port) = UniversalAddress.parse(bytes, e.byteRange) else { return }
+            word(item, &first, &out) { out in
+                if item.style == .port { out.append(port) } else { TapeText.appendText(bytes, host, to: &out) }
             }
+        case .value:
+            // empty strings and opaques say nothing on one line
+            guard !e.isBegin, e.kind != .absent, !((e.kind == .string || e.kind == .opaque) && e.count == 0)
+            else { return }
+            word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
         }
     }
 
