@@ -57,7 +57,8 @@ public struct Tape: Sendable {
     /// Decoding stopped at `error`; what came before is on the tape.
     public private(set) var incomplete = false
     public private(set) var error: DecodeError?
-    /// Begins not yet ended, innermost last (their indexes in `entries`).
+    /// Begins not yet ended, innermost last (their indexes in `entries`). Sized for
+    /// `XDRLimits.maximumDepth`; `begin` refuses to nest deeper than either.
     var open = InlineArray<64, UInt32>(repeating: 0)
     var depth = 0
 

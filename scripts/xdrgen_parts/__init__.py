@@ -1,0 +1,1 @@
+"""scripts/xdrgen in parts: syntax -> model -> functions/generator -> catalogue."""
