@@ -173,11 +173,14 @@ struct TraceState {
     mutating func nextMessage(_ r: CaptureRecord) -> Bool {
         packet.layers = frameLayers
         packet.error = frameError
+        // The message is registered (a call in the xid table) under the index it will have.
+        let index = record.index
+        record.index = nextIndex
         guard takeMessage(r, time: record.time) else {
+            record.index = index
             moreMessages = false
             return false
         }
-        record.index = nextIndex
         nextIndex += 1
         statistics.count(layers: packet.layers, truncated: packet.truncated, malformed: packet.error != nil)
         return true

@@ -105,9 +105,9 @@ enum RPCStreamMachine {
                 d.fragmentRemaining -= n
                 count -= n
                 if firstLoss && d.fragmentIsLast {
-                    // A record that lost bytes can never be whole: deliver it now, from the frame
-                    // that had its start (as tshark shows a record it cannot reassemble), and
-                    // only count the rest of it as it passes.
+                    // A record that lost bytes can never be whole: deliver it now, at the loss
+                    // (for a snaplen cut, the frame that had its start, as tshark shows a record
+                    // it cannot reassemble), and only count the rest of it as it passes.
                     let length = d.recordLength + d.fragmentRemaining
                     let done = CompletedRecord(source: .record(count: d.record.count), fragments: d.recordFragments + 1,
                                                length: length, missing: length - d.record.count)

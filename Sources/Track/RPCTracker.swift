@@ -226,6 +226,7 @@ public struct RPCTracker {
         p.rpc.fragments = done.fragments
         p.rpc.recordLength = done.length
         p.rpc.missingBytes = done.missing
+        if pending.frame != frame { p.rpc.frame = pending.frame }
         let truncated = done.missing > 0
         let failure: DecodeError? = withMessageBytes(done.source, frame: bytes) { b, range in
             do throws(DecodeError) {

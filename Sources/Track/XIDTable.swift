@@ -79,7 +79,8 @@ public struct XIDTable {
     public let limits: Limits
     public private(set) var statistics = Statistics()
     private var calls = FlowTable<CallKey, CallRecord>()
-    private var lastSweep: Int64 = .min
+    /// Capture time of the last sweep (nil before the first call).
+    private var lastSweep: Int64?
     /// Recently answered calls, in a direct-mapped cache: a slot per key hash, overwritten by
     /// the next call that lands there (no probing, no deletions on the per-reply path).
     private var answered: [(key: CallKey, call: CallRecord)?]
@@ -159,7 +160,7 @@ public struct XIDTable {
 
     private mutating func sweepIfDue(now: Int64) {
         // Sweeping costs a pass over the table: once every ten seconds of capture time is plenty.
-        guard now &- lastSweep >= 10_000_000_000 || now < lastSweep else { return }
+        if let last = lastSweep, now >= last, now - last < 10_000_000_000 { return }
         lastSweep = now
         let age = limits.maximumAgeNanoseconds
         statistics.expiredUnanswered += calls.removeAll { _, c in now - c.time > age }

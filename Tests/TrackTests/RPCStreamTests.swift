@@ -265,3 +265,42 @@ struct RPCStreamLossTests {
         #expect(h.tracker.xids.statistics.duplicateReplies == 1)
     }
 }
+
+@Suite("Ports learned and tables bounded")
+struct RPCPortsAndBoundsTests {
+    @Test("A port handed out by PORTMAP GETPORT makes its connection RPC at once, even joined on a reply")
+    func learnedPort() {
+        // GETPORT(prog 100021 NLM, vers 4, prot TCP, port 0) and its reply: port 40001
+        let getport = RPCBytes.call(xid: 11, program: 100_000, version: 2, procedure: 3,
+                                    body: RPCBytes.be32(100_021) + RPCBytes.be32(4) + RPCBytes.be32(6) + RPCBytes.be32(0))
+        let answer = RPCBytes.reply(xid: 11, body: RPCBytes.be32(40_001))
+        // A reply on port 40001 whose call the capture missed: taken as RPC only if the port is known.
+        let lateReply = RPCBytes.tcp(fromClient: false, seq: 9, payload: RPCBytes.record(RPCBytes.reply(xid: 77)),
+                                     clientPort: 700, serverPort: 40_001)
+        var without = RPCHarness()
+        without.feed(lateReply)
+        #expect(without.seen.isEmpty)
+
+        var with = RPCHarness()
+        with.feed(RPCBytes.udp(fromClient: true, payload: getport, clientPort: 600, serverPort: 111))
+        with.feed(RPCBytes.udp(fromClient: false, payload: answer, clientPort: 600, serverPort: 111))
+        #expect(with.tracker.learnedPorts == 1)
+        with.feed(lateReply)
+        #expect(with.seen.map(\.xid) == [11, 11, 77])
+        #expect(!with.seen[2].callSeen)
+    }
+
+    @Test("Unanswered calls are dropped past the count limit and past the age limit, and counted")
+    func bounded() {
+        var h = RPCHarness(tracker: RPCTracker(xidLimits: .init(maximumCalls: 100, maximumAgeNanoseconds: 60_000_000_000)))
+        for xid in 0..<1_000 {
+            h.feed(RPCBytes.udp(fromClient: true, payload: RPCBytes.call(xid: UInt32(xid))), time: Int64(xid) * 1_000)
+        }
+        #expect(h.tracker.xids.count <= 100)
+        #expect(h.tracker.xids.statistics.evictedForSpace >= 900)
+        // Two minutes later every remaining call is too old.
+        h.feed(RPCBytes.udp(fromClient: true, payload: RPCBytes.call(xid: 5_000)), time: 120_000_000_000)
+        #expect(h.tracker.xids.count == 1)
+        #expect(h.tracker.xids.statistics.expiredUnanswered > 0)
+    }
+}

@@ -39,6 +39,10 @@ public struct RPC: Sendable {
     public var recordLength = 0
     /// Bytes of the message missing from the capture (snaplen cut or a stream gap).
     public var missingBytes = 0
+    /// The frame that held the message's last captured byte, when it is not the packet's own:
+    /// segments that waited behind a hole are given out in the frame whose acknowledgment gave
+    /// the hole up, a frame of the other direction (0 otherwise). The message is timed by it.
+    public var frame = 0
 
     // Pairing, filled by Track's xid table.
     /// A reply whose call was seen (false: the reply keeps only its own header).
@@ -67,7 +71,7 @@ public struct RPC: Sendable {
         replyStatus = 0; acceptStatus = 0; rejectStatus = 0; authStatus = 0
         mismatchLow = 0; mismatchHigh = 0
         body = .empty; message = .empty
-        fragments = 0; recordLength = 0; missingBytes = 0
+        fragments = 0; recordLength = 0; missingBytes = 0; frame = 0
         callSeen = false; retransmission = false; duplicateReply = false
         latency = 0; callFrame = 0; callIndex = 0; callFileIndex = 0
     }

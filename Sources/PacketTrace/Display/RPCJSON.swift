@@ -59,6 +59,7 @@ enum RPCJSON {
             out.field("record_length", rpc.recordLength)
         }
         if rpc.missingBytes > 0 { out.field("missing_bytes", rpc.missingBytes) }
+        if rpc.frame != 0 { out.field("frame", rpc.frame) }
     }
 
     static func appendCredential(_ c: RPCCredential, message: UnsafeRawBufferPointer, to out: inout TextBuffer) {

@@ -48,6 +48,7 @@ enum RPCLine {
         out.trimTrailingSpaces()
         if rpc.isCall && rpc.retransmission { out.append(" [retransmission]") }
         if rpc.duplicateReply { out.append(" [duplicate reply]") }
+        if rpc.frame != 0 { out.append(" [from frame \(rpc.frame)]") }
     }
 
     /// The program layer decoded from the body, if any.
