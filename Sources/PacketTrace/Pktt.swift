@@ -96,6 +96,8 @@ public final class Pktt {
     /// RPC stream reassembly and call/reply pairing counters.
     public var rpcStreams: RPCStreamStatistics { state.pointee.rpc.streamStatistics }
     public var xidStatistics: XIDTable.Statistics { state.pointee.rpc.xids.statistics }
+    /// Calls still waiting for their reply.
+    public var unansweredCalls: Int { state.pointee.rpc.xids.unanswered }
 
     /// The current frame's captured bytes. Valid until the next call to `next()`.
     public var frameBytes: UnsafeRawBufferPointer {

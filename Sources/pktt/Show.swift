@@ -68,13 +68,36 @@ struct Show: ParsableCommand {
             if trace.packetCount & 0xffff == 0 { bar.update(trace.statistics) }
         }
         bar.finish()
-        if count { out.append(trace.statistics.summary); out.endLine() }
+        if count {
+            out.append(trace.statistics.summary)
+            out.append(Self.rpcSummary(trace))
+            out.endLine()
+        }
         out.flush()
         for tail in trace.truncatedTails {
             Diagnostics.error("\(tail)")
             failed = true
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+extension Show {
+    /// RPC pairing and stream counters, appended to the counts line.
+    static func rpcSummary(_ trace: Pktt) -> String {
+        let x = trace.xidStatistics, s = trace.rpcStreams
+        let parts: [(String, Int)] = [
+            ("rpc_calls", x.calls), ("rpc_replies", x.replies), ("rpc_paired", x.paired),
+            ("rpc_orphan_replies", x.orphanReplies), ("rpc_retransmissions", x.retransmissions),
+            ("rpc_duplicate_replies", x.duplicateReplies), ("rpc_unanswered", trace.unansweredCalls),
+            ("rpc_expired", x.expiredUnanswered), ("rpc_evicted", x.evictedForSpace),
+            ("rpc_records", s.records), ("rpc_multi_fragment", s.multiFragmentRecords),
+            ("tcp_retransmitted_segments", s.retransmittedSegments), ("tcp_out_of_order", s.outOfOrderSegments),
+            ("rpc_gaps", s.gaps), ("rpc_gap_bytes", s.gapBytes), ("rpc_resyncs", s.resyncs),
+            ("rpc_skipped_bytes", s.skippedBytes), ("rpc_truncated_records", s.truncatedRecords),
+            ("rpc_clipped_records", s.clippedRecords), ("rpc_dropped_records", s.droppedRecords),
+        ]
+        return parts.map { " \($0.0) \($0.1)" }.joined()
     }
 }
 
