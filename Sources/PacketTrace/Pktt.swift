@@ -21,12 +21,15 @@ public final class Pktt {
     private var current: CaptureRecord?
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
-    public init(files: [String], keepIndex: Bool = false,
+    /// `depth`: how far to decode (all of it unless asked otherwise, e.g. to measure a layer).
+    public init(files: [String], keepIndex: Bool = false, depth: DecodeDepth = .all,
                 fragmentLimits: IPReassembler.Limits = .init()) throws {
         self.files = files
         reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex)
         state = .allocate(capacity: 1)
         state.initialize(to: TraceState(reassembler: IPReassembler(limits: fragmentLimits)))
+        state.pointee.depth = depth
+        state.pointee.rpc.decodesBodies = depth == .all
     }
 
     deinit {
@@ -108,6 +111,16 @@ public final class Pktt {
     public var currentFile: String { files[state.pointee.record.fileIndex] }
 }
 
+/// How far `Pktt` decodes each packet.
+public enum DecodeDepth: String, Sendable, CaseIterable {
+    /// Link, IP (with reassembly) and TCP/UDP headers.
+    case transport
+    /// Also RPC: record reassembly, headers, call/reply pairing; program bodies left alone.
+    case rpc
+    /// Everything: the programs' bodies too (PORTMAP, MOUNT, NLM, NSM, NFS).
+    case all
+}
+
 /// The per-packet work of `Pktt`: decode, reassemble, track, count.
 struct TraceState {
     var packet = Packet()
@@ -116,6 +129,7 @@ struct TraceState {
     var reassembler: IPReassembler
     var sequences = TCPSequenceTracker()
     var rpc = RPCTracker()
+    var depth = DecodeDepth.all
     var nextIndex = 0
     /// The frame's own layers, restored before each further RPC message of the same frame.
     var frameLayers = LayerSet()
@@ -155,7 +169,7 @@ struct TraceState {
         statistics.bytes += r.capturedLength
         messageSource = nil
         moreMessages = false
-        if layers.has(.tcp) || layers.has(.udp) {
+        if depth != .transport && (layers.has(.tcp) || layers.has(.udp)) {
             let datagram = reassembler.datagram
             if packet.reassembled {
                 datagram.withUnsafeBytes {

@@ -45,6 +45,10 @@ public struct RPCTracker {
         var fileIndex = 0
     }
 
+    /// Decode the programs' bodies (PORTMAP, MOUNT, NFS…); without, messages are found, their
+    /// headers decoded and paired, and the bodies left alone.
+    public var decodesBodies = true
+
     public init(limits: RPCStreamLimits = .init(), xidLimits: XIDTable.Limits = .init(),
                 maximumDirections: Int = 1 << 16) {
         self.limits = limits
@@ -446,6 +450,7 @@ public struct RPCTracker {
     /// Decodes the program's part of the message onto `tape`, adding the program's layer.
     /// A malformed body is an error on this message only: the stream stays in sync.
     private mutating func decodeBody(_ p: inout Packet, bytes: UnsafeRawBufferPointer, truncated: Bool) {
+        guard decodesBodies else { return }
         var reader = XDRReader(bytes, range: p.rpc.body, layer: .rpc, truncated: truncated)
         do throws(DecodeError) {
             if let layer = try RPCPrograms.decodeBody(program: p.rpc.program, version: p.rpc.version,

@@ -22,6 +22,9 @@ struct Show: ParsableCommand {
     @Flag(help: "Show the frame number before the index (frame,index).")
     var frame = false
 
+    @Option(help: "How far to decode: transport (link, IP, TCP/UDP), rpc (also RPC, paired), all.")
+    var depth: DecodeDepth = .all
+
     @Option(help: "Progress bar on stderr: auto (on a terminal, when stdout is not one), always, never.")
     var progress: ProgressMode = .auto
 
@@ -36,7 +39,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let trace: Pktt
         do {
-            trace = try Pktt(files: files)
+            trace = try Pktt(files: files, depth: depth)
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
@@ -100,6 +103,8 @@ extension Show {
         return parts.map { " \($0.0) \($0.1)" }.joined()
     }
 }
+
+extension DecodeDepth: ExpressibleByArgument {}
 
 enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
