@@ -64,6 +64,8 @@ extension PacketDecoder {
         switch linkType {
         case LinkType.ethernet:
             return decodeEthernet(b, into: &p)
+        case LinkType.erf:
+            return decodeERF(b, into: &p)
         case LinkType.linuxSLL:
             guard b.count >= 16 else { return short(.sll, at: 0, &p) }
             p.layers.add(.sll)
@@ -117,14 +119,14 @@ extension PacketDecoder {
     }
 
     @inline(__always)
-    static func decodeEthernet(_ b: UnsafeRawBufferPointer,
+    static func decodeEthernet(_ b: UnsafeRawBufferPointer, at start: Int = 0,
                                into p: inout Packet) -> (offset: Int, type: UInt16)? {
-        guard b.count >= 14 else { return short(.ethernet, at: 0, &p) }
+        guard b.count >= start + 14 else { return short(.ethernet, at: start, &p) }
         p.layers.add(.ethernet)
-        p.ethernet.dst = b.mac(0)
-        p.ethernet.src = b.mac(6)
-        var type = b.u16(12)
-        var offset = 14
+        p.ethernet.dst = b.mac(start)
+        p.ethernet.src = b.mac(start + 6)
+        var type = b.u16(start + 12)
+        var offset = start + 14
         while EtherType.isVLAN(type) {
             guard p.vlanCount < PacketLimits.maximumVLANTags else {
                 p.error = DecodeError(.tooDeep, layer: .vlan, offset: offset)
@@ -153,6 +155,7 @@ extension PacketDecoder {
                           into p: inout Packet) -> (offset: Int, type: UInt16)? {
         if type == EtherType.ipv4 || type == EtherType.ipv6 { return (offset, type) }
         p.payload = ByteRange(offset: offset, count: b.count - offset)
+        if type == RoCE.etherType { decodeRoCEv1(b, at: offset, into: &p) }
         return nil
     }
 

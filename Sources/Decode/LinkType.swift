@@ -6,6 +6,7 @@ public enum LinkType {
     public static let rawOpenBSD: UInt32 = 12   // DLT_RAW on OpenBSD, seen in old files
     public static let loop: UInt32 = 108        // OpenBSD loopback, family in network order
     public static let linuxSLL: UInt32 = 113
+    public static let erf: UInt32 = 197         // Endace ERF records (Ethernet, InfiniBand, IP)
     public static let ipv4: UInt32 = 228
     public static let ipv6: UInt32 = 229
     public static let linuxSLL2: UInt32 = 276

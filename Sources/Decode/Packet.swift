@@ -2,6 +2,7 @@
 public enum Layer: UInt8, Sendable, CaseIterable {
     case ethernet, vlan, sll, null, ipv4, ipv6, tcp, udp
     case rpc, portmap, mount, nlm, nsm, nfs
+    case erf, infiniband, rpcordma
 
     public var name: String {
         switch self {
@@ -19,6 +20,9 @@ public enum Layer: UInt8, Sendable, CaseIterable {
         case .nlm: "nlm"
         case .nsm: "nsm"
         case .nfs: "nfs"
+        case .erf: "erf"
+        case .infiniband: "infiniband"
+        case .rpcordma: "rpcordma"
         }
     }
 }
@@ -59,6 +63,9 @@ public struct Packet: Sendable {
     public var tcp = TCP()
     public var udp = UDP()
     public var rpc = RPC()
+    public var erf = ERFHeader()
+    public var infiniband = InfiniBand()
+    public var rpcordma = RPCoRDMA()
     /// The application payload (after TCP/UDP), or the IP payload of a fragment or of a
     /// transport not decoded, or the link payload of a non-IP frame.
     public var payload = ByteRange.empty

@@ -30,6 +30,9 @@ public enum PacketDecoder {
             return  // the transport header is decoded once the datagram is whole
         }
         decodeTransport(b, network: network, into: &p)
+        if p.layers.has(.udp) && p.udp.dstPort == RoCE.udpPort && p.error == nil {
+            decodeRoCEv2(b, into: &p)
+        }
     }
 
     /// Decodes the TCP or UDP header at `network.range` of `bytes`: the frame itself, or a

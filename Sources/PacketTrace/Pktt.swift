@@ -99,6 +99,8 @@ public final class Pktt {
     /// RPC stream reassembly and call/reply pairing counters.
     public var rpcStreams: RPCStreamStatistics { state.pointee.rpc.streamStatistics }
     public var xidStatistics: XIDTable.Statistics { state.pointee.rpc.xids.statistics }
+    /// RPC-over-RDMA counters: SENDs put together, messages taken, messages not decoded.
+    public var rdmaStatistics: RDMAStatistics { state.pointee.rpc.rdmaStatistics }
     /// Calls still waiting for their reply.
     public var unansweredCalls: Int { state.pointee.rpc.xids.unanswered }
 
@@ -169,7 +171,7 @@ struct TraceState {
         statistics.bytes += r.capturedLength
         messageSource = nil
         moreMessages = false
-        if depth != .transport && (layers.has(.tcp) || layers.has(.udp)) {
+        if depth != .transport && (layers.has(.tcp) || layers.has(.udp) || layers.has(.infiniband)) {
             let datagram = reassembler.datagram
             if packet.reassembled {
                 datagram.withUnsafeBytes {

@@ -7,7 +7,7 @@ public struct TraceStatistics: Sendable {
     public var frames = 0
     public var bytes = 0
     /// Packets carrying each layer, indexed by `Layer.rawValue`.
-    public var layers = InlineArray<16, Int>(repeating: 0)  // room for the RPC layers to come
+    public var layers = InlineArray<24, Int>(repeating: 0)  // one per `Layer` case (17 now), with room to spare
     /// Packets cut by the snaplen.
     public var truncated = 0
     /// Packets whose bytes were malformed somewhere (the packet keeps the layers before it).

@@ -24,6 +24,9 @@ public struct RPCTracker {
     /// Directions remembered at once; past this the idle ones go first.
     public let maximumDirections: Int
     public private(set) var directionEvictions = 0
+    /// SEND reassembly and RDMA WRITE data for RPC-over-RDMA.
+    public private(set) var rdma = RDMAReassembler()
+    public var rdmaStatistics: RDMAStatistics { rdma.statistics }
 
     /// The rest of the packet begun: a TCP segment (or a queued one) being consumed, or a datagram.
     struct Pending {
@@ -39,6 +42,8 @@ public struct RPCTracker {
         /// The bytes are `queuedSegment`'s (a segment from the out-of-order queue), not the frame's.
         var queued = false
         var datagram = false
+        /// An RPC-over-RDMA message put together in `record` (this many bytes), not in the frame.
+        var recordCount = -1
         /// When and where the bytes were captured: a message's time is its last byte's.
         var time: Int64 = 0
         var frame = 0
@@ -68,7 +73,9 @@ public struct RPCTracker {
                                frame: Int, fileIndex: Int) {
         pending.active = false
         deferred.active = false
-        if p.layers.has(.udp) {
+        if p.layers.has(.infiniband) {
+            beginRDMA(&p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        } else if p.layers.has(.udp) {
             beginDatagram(&p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
         } else if p.layers.has(.tcp) {
             beginSegment(&p, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
@@ -217,6 +224,130 @@ public struct RPCTracker {
         return false
     }
 
+    // MARK: - RPC over RDMA
+
+    /// The protocol number the pairing key of an RDMA "connection" carries (an unassigned IP
+    /// protocol number, so it never meets a TCP or UDP key).
+    public static let rdmaKeyProtocol: UInt8 = 254
+
+    /// The addresses of an InfiniBand packet: IP for RoCEv2, GIDs when there is a GRH, LIDs
+    /// (as IPv4-shaped 0.0.x.y values) otherwise.
+    static func rdmaAddresses(_ p: inout Packet) -> (src: IPAddress, dst: IPAddress) {
+        if p.infiniband.encapsulation == .roceV2 {
+            let v6 = p.layers.has(.ipv6)
+            return (v6 ? p.ipv6.src : p.ipv4.src, v6 ? p.ipv6.dst : p.ipv4.dst)
+        }
+        if p.infiniband.hasGRH { return (p.infiniband.sourceGID, p.infiniband.destinationGID) }
+        return (IPAddress(ipv4: UInt32(p.infiniband.sourceLID)), IPAddress(ipv4: UInt32(p.infiniband.destinationLID)))
+    }
+
+    /// An InfiniBand packet (native, RoCEv1 or RoCEv2): SEND messages are put together per QP,
+    /// RDMA WRITE data is kept for reply chunks, and a complete RPC-over-RDMA message's RPC
+    /// message becomes the pending work. The pairing key is the two addresses (the BTH names
+    /// the destination QP only, so the QP pair of a connection is not known from one packet) and
+    /// the xid.
+    private mutating func beginRDMA(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
+                                    frame: Int, fileIndex: Int) {
+        guard p.layers.has(.infiniband), p.error == nil || p.error?.layer == .rpcordma else { return }
+        let r = p.payload
+        guard r.offset >= 0, r.end <= bytes.count else { return }
+        let opcode = p.infiniband.opcode
+        let (src, dst) = Self.rdmaAddresses(&p)
+        let flow = FlowKey(src: src, dst: dst, srcPort: 0, dstPort: 0, proto: Self.rdmaKeyProtocol)
+        let qp = RDMAReassembler.QPKey(src: src, dst: dst, qp: p.infiniband.destinationQP)
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[r.offset..<r.end])
+        if p.infiniband.isWrite {
+            rdma.write(qp, flow: flow, opcode: opcode, psn: p.infiniband.psn, remoteKey: p.infiniband.remoteKey,
+                       address: p.infiniband.virtualAddress, payload: payload)
+            return
+        }
+        guard p.infiniband.isSend else { return }
+        if p.infiniband.startsSend && p.infiniband.endsSend {
+            // SEND Only: the message is the payload, decoded by PacketDecoder when it looked
+            // like RPC-over-RDMA.
+            guard !p.truncated else { return }
+            rdma.count { $0.sends += 1 }
+            guard p.layers.has(.rpcordma) else {
+                rdma.count { $0.notRPCoRDMA += 1 }
+                return
+            }
+            takeRDMA(&p, flow: flow, messageInFrame: true, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+            return
+        }
+        guard rdma.send(qp, opcode: opcode, psn: p.infiniband.psn, payload: payload) else { return }
+        rdma.count { $0.sends += 1 }
+        let message = rdma.message
+        let decoded: DecodeError?? = message.withUnsafeBytes { m in
+            guard RPCoRDMADecoder.looksLikeHeader(m, at: 0, end: m.count) else { return .some(nil) }
+            do throws(DecodeError) {
+                try RPCoRDMADecoder.decode(m, range: ByteRange(offset: 0, count: m.count), into: &p.rpcordma)
+                return nil
+            } catch {
+                return .some(error)
+            }
+        }
+        switch decoded {
+        case .none:
+            p.layers.add(.rpcordma)
+            takeRDMA(&p, flow: flow, messageInFrame: false, bytes: bytes, time: time, frame: frame, fileIndex: fileIndex)
+        case .some(.none):
+            rdma.count { $0.notRPCoRDMA += 1 }
+        case .some(.some(let error)):
+            p.error = error
+            rdma.count { $0.notRPCoRDMA += 1 }
+        }
+    }
+
+    /// The RPC message of a complete RPC-over-RDMA message (`p.rpcordma` decoded): inline in the
+    /// frame, inline in the reassembled SEND (`rdma.message`), or in the reply chunk.
+    private mutating func takeRDMA(_ p: inout Packet, flow: FlowKey, messageInFrame: Bool,
+                                   bytes: UnsafeRawBufferPointer, time: Int64, frame: Int, fileIndex: Int) {
+        switch p.rpcordma.procedure {
+        case RPCoRDMA.msg:
+            let m = p.rpcordma.message
+            if messageInFrame {
+                guard RPCDecoder.isPlausible(bytes, at: m.offset, end: m.end) else {
+                    rdma.count { $0.undecodedMessages += 1 }
+                    return
+                }
+                pending = Pending(active: true, key: flow, cursor: m.offset, end: m.end, datagram: true, time: time,
+                                  frame: frame, fileIndex: fileIndex)
+            } else {
+                let message = rdma.message
+                guard m.offset >= 0, m.end <= message.count,
+                      message.withUnsafeBytes({ RPCDecoder.isPlausible($0, at: m.offset, end: m.end) }) else {
+                    rdma.count { $0.undecodedMessages += 1 }
+                    return
+                }
+                record.removeAll(keepingCapacity: true)
+                record.append(contentsOf: message[m.offset..<m.end])
+                pending = Pending(active: true, key: flow, datagram: true, recordCount: record.count, time: time,
+                                  frame: frame, fileIndex: fileIndex)
+            }
+            rdma.count { $0.inlineMessages += 1 }
+        case RPCoRDMA.nomsg:
+            // A reply whose message the responder wrote into the requester's reply chunk.
+            guard rdma.gatherReplyChunk(flow: flow, p.rpcordma) else {
+                rdma.count { $0.undecodedMessages += 1 }
+                return
+            }
+            let message = rdma.message
+            guard message.withUnsafeBytes({ RPCDecoder.isPlausible($0, at: 0, end: $0.count) }) else {
+                rdma.count { $0.undecodedMessages += 1 }
+                return
+            }
+            record.removeAll(keepingCapacity: true)
+            record.append(contentsOf: message)
+            pending = Pending(active: true, key: flow, datagram: true, recordCount: record.count, time: time,
+                              frame: frame, fileIndex: fileIndex)
+            rdma.count { $0.replyChunkMessages += 1 }
+        case RPCoRDMA.msgp:
+            rdma.count { $0.undecodedMessages += 1 }
+        default:
+            rdma.count { $0.controlMessages += 1 }
+        }
+    }
+
     // MARK: - Taking messages
 
     /// The next RPC message of the packet begun: its header decoded into `p.rpc` (and `.rpc`
@@ -308,6 +439,10 @@ public struct RPCTracker {
         while pending.active {
             if pending.datagram {
                 pending.active = false
+                if pending.recordCount >= 0 {
+                    return CompletedRecord(source: .record(count: pending.recordCount), fragments: 0,
+                                           length: pending.recordCount, missing: 0)
+                }
                 return CompletedRecord(source: .frame(ByteRange(offset: pending.cursor, count: pending.end - pending.cursor)),
                                        fragments: 0, length: pending.end - pending.cursor, missing: 0)
             }

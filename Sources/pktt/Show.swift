@@ -100,7 +100,20 @@ extension Show {
             ("rpc_skipped_bytes", s.skippedBytes), ("rpc_truncated_records", s.truncatedRecords),
             ("rpc_clipped_records", s.clippedRecords), ("rpc_dropped_records", s.droppedRecords),
         ]
-        return parts.map { " \($0.0) \($0.1)" }.joined()
+        var line = parts.map { " \($0.0) \($0.1)" }.joined()
+        // RPC over RDMA, when the trace had any.
+        let r = trace.rdmaStatistics
+        if r.sends > 0 || r.writeBytesKept > 0 || r.orphanSendPackets > 0 {
+            let rdma: [(String, Int)] = [
+                ("rdma_sends", r.sends), ("rdma_reassembled_sends", r.reassembledSends),
+                ("rdma_inline_messages", r.inlineMessages), ("rdma_reply_chunk_messages", r.replyChunkMessages),
+                ("rdma_undecoded_messages", r.undecodedMessages), ("rdma_control_messages", r.controlMessages),
+                ("rdma_not_rpcordma", r.notRPCoRDMA), ("rdma_orphan_packets", r.orphanSendPackets),
+                ("rdma_oversized", r.oversizedSends), ("rdma_evicted", r.evictedSends),
+            ]
+            line += rdma.map { " \($0.0) \($0.1)" }.joined()
+        }
+        return line
     }
 }
 

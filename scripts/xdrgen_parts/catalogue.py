@@ -34,6 +34,13 @@ def catalogue_file(mods, gens, cat):
                 raise m.err(p.line, f"program {p.name} needs @name(DISPLAY NAME)")
             for v in p.versions:
                 programs.setdefault(m.value(p.number, p.line), []).append((m.value(v.number, v.line), m, p))
+    ranges = {}     # number -> "lo...hi" for @range(LO HI) programs (NFSv4 callbacks)
+    for m in mods:
+        for p in m.programs:
+            if "range" in p.ann:
+                lo, hi = (m.value(int(w, 0), p.line) for w in (p.ann["range"] or "").split())
+                ranges[m.value(p.number, p.line)] = f"{lo:#x}...{hi:#x}".replace("0x", "0x")
+    label = lambda number: ranges.get(number, str(number))
     for number, vs in programs.items():
         seen = [v for v, _, _ in vs]
         if len(seen) != len(set(seen)):
@@ -42,20 +49,20 @@ def catalogue_file(mods, gens, cat):
     lines += ["", "    /// The program's display name whatever the version (`prog` fields).",
               "    public static func programName(program: UInt32) -> String? {", "        switch program {"]
     for number in sorted(programs):
-        lines.append(f"        case {number}: return {swift_string(programs[number][0][2].ann['name'])}")
+        lines.append(f"        case {label(number)}: return {swift_string(programs[number][0][2].ann['name'])}")
     lines += ["        default: return nil", "        }", "    }",
               "", "    /// The display name of a program version the generator knows; nil otherwise.",
               "    public static func programName(program: UInt32, version: UInt32) -> String? {",
               "        switch (program, version) {"]
     for number in sorted(programs):
         for v, m, p in sorted(programs[number], key=lambda x: x[0]):
-            lines.append(f"        case ({number}, {v}): return {swift_string(p.ann['name'])}")
+            lines.append(f"        case ({label(number)}, {v}): return {swift_string(p.ann['name'])}")
     lines += ["        default: return nil", "        }", "    }"]
 
     def by_version(call, default):
         out = ["        switch program {"]
         for number in sorted(programs):
-            out += [f"        case {number}:", "            switch version {"]
+            out += [f"        case {label(number)}:", "            switch version {"]
             for v, m, p in sorted(programs[number], key=lambda x: x[0]):
                 out.append(f"            case {v}: {call(v, m, p)}")
             out += [f"            default: {default}", "            }"]
@@ -77,5 +84,23 @@ def catalogue_file(mods, gens, cat):
     lines += by_version(lambda v, m, p: f"r.layer = .{p.ann['layer']}; "
                         f"if try {m.swift}.version_{v}(procedure, isReply, &r, &t) {{ return .{p.ann['layer']} }}",
                         "break")
-    lines += ["        r.layer = outer", "        return nil", "    }", "}"]
+    lines += ["        r.layer = outer", "        return nil", "    }"]
+    arm_mods = [(m, g) for m, g in zip(mods, gens) if g.arm_formats()]
+    lines += ["", "    /// The one-line format of one arm of a union with op formats (@call / @reply on its arms):",
+              "    /// `discriminant` is the union's discriminant field, `value` the arm. Paths start inside",
+              "    /// the union (the element of `argarray` / `resarray`). Empty when the arm has none.",
+              "    public static func armSummary(discriminant: UInt16, value: Int64) -> ArraySlice<XDRSummaryItem> {",
+              "        switch discriminant {"]
+    for m, g in arm_mods:
+        lines.append(f"        case {g.first_field}...{g.first_field + len(g.fields) - 1}: "
+                     f"return {m.swift}.armSummary(discriminant, value)")
+    lines += ["        default: return []", "        }", "    }", "",
+              "    /// The @rank of an arm (2 when not given): a compound's main op is its first op of the",
+              "    /// highest rank, or its last op when all have rank 0.",
+              "    public static func armRank(discriminant: UInt16, value: Int64) -> Int {",
+              "        switch discriminant {"]
+    for m, g in arm_mods:
+        lines.append(f"        case {g.first_field}...{g.first_field + len(g.fields) - 1}: "
+                     f"return {m.swift}.armRank(discriminant, value)")
+    lines += ["        default: return 2", "        }", "    }", "}"]
     return "\n".join(lines) + "\n"

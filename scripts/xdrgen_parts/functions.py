@@ -10,7 +10,8 @@ class Functions:
 
     def min_size(self, shape, seen=()):
         k = shape.kind
-        if k in ("uint", "int", "bool", "enum", "vopaque", "string", "varray", "opt", "list", "custom"):
+        if k in ("uint", "int", "bool", "enum", "vopaque", "string", "varray", "opt", "list", "custom",
+                 "xdrbody"):
             return 4
         if k in ("uhyper", "hyper"):
             return 8
@@ -83,9 +84,7 @@ class Functions:
         out, nxt = [], self.mod.list_next(t)
         members = [m for m in t.members if m is not nxt]
         if ("members", t.name) in self.need:
-            body = []
-            for m in members:
-                body += self.stmt(self.mod.decl_shape(m), self.fid(self.member_field(t, m)), 8)
+            body = self.member_stmts(t, members)
             out.append(self.func(f"static func members_{t.name}{self.SIG}", body or ["        _ = (r, t)"],
                                  f"struct {t.name}" + (" (one element: `next` is the list)" if nxt else ""),
                                  inline=True))
@@ -112,6 +111,78 @@ class Functions:
                 f"a linked list of {t.name} (XDR optional-data), one tape array"))
         return out
 
+    def member_stmts(self, t, members):
+        """The statements of a struct's members; a member an @xdr or @attrs body refers to is
+        kept in a local: its value (v_NAME) or the tape index of its bitmap (m_NAME)."""
+        wanted = {}
+        for m in members:
+            s = self.mod.decl_shape(m)
+            if s.kind == "xdrbody":
+                if not any(x.name == s.sibling for x in members[:members.index(m)]):
+                    raise self.mod.err(m.line, f"{t.name}.{m.name}: no member {s.sibling} before it")
+                wanted[s.sibling] = s.mode
+        body = []
+        for m in members:
+            s = self.mod.decl_shape(m)
+            fid = self.fid(self.member_field(t, m))
+            if s.kind == "xdrbody":
+                u = s.type.name
+                undecoded = self.fid(self.fields[(t.name, m.name + "_undecoded")])
+                if s.mode == "xdr":
+                    body.append(f"        try XDRBody.arm({fid}, undecoded: {undecoded}, v_{s.sibling}, "
+                                f"&r, &t, hasArm: hasArm_{u}, arms: arms_{u})")
+                else:
+                    unknown = self.fid(self.fields[(t.name, m.name + "_unknown")])
+                    body.append(f"        try XDRBody.attributes({fid}, undecoded: {undecoded}, unknown: {unknown}, "
+                                f"mask: m_{s.sibling}, &r, &t, hasArm: hasArm_{u}, arms: arms_{u})")
+                continue
+            lines = self.stmt(s, fid, 8)
+            mode = wanted.get(m.name)
+            if mode == "xdr":
+                if s.kind not in ("enum", "uint", "int") or len(lines) != 1:
+                    raise self.mod.err(m.line, f"{t.name}.{m.name}: an @xdr discriminant must be an enum or int")
+                lines = [f"        let v_{m.name} = Int64({lines[0].strip()})"]
+            elif mode == "attrs":
+                if s.kind != "varray" or s.elem.kind != "uint":
+                    raise self.mod.err(m.line, f"{t.name}.{m.name}: an @attrs mask must be unsigned int<>")
+                lines = [f"        let m_{m.name} = t.count"] + lines
+            body += lines
+        return body
+
+    def implicit_funcs(self, t):
+        """An @implicit union: the discriminant is known, not read (arms_), and which values have
+        an arm (hasArm_)."""
+        out = []
+        if ("members", t.name) not in self.need:
+            return out
+        disc = self.mod.decl_shape(t.disc)
+        cases, values = [], []
+        for vals, d in t.arms:
+            labels = [str(self.mod.value(e, d.line)) for e in vals]
+            values += labels
+            cases.append(f"        case {', '.join(labels)}:")
+            stmts = [] if d.form == "void" else self.stmt(self.mod.decl_shape(d), self.fid(self.member_field(t, d)), 12)
+            cases += stmts or ["            break"]
+        if t.default is not None:
+            stmts = [] if t.default.form == "void" else self.stmt(
+                self.mod.decl_shape(t.default), self.fid(self.member_field(t, t.default)), 12)
+            cases += ["        default:"] + (stmts or ["            break"])
+        else:
+            cases += ["        default:", "            return false"]
+        out.append(self.func(f"static func arms_{t.name}(_ v: Int64, _ r: inout XDRReader, _ t: inout Tape) "
+                             "throws(DecodeError) -> Bool",
+                             ["        switch v {"] + cases + ["        }", "        return true"],
+                             f"union {t.name} (@implicit, switch {disc.kind}): the arm for `v`; false when none"))
+        if t.default is not None:
+            body = ["        true"]
+        elif values:
+            body = ["        switch v {", f"        case {', '.join(values)}: return true",
+                    "        default: return false", "        }"]
+        else:
+            body = ["        false"]
+        out.append(self.func(f"static func hasArm_{t.name}(_ v: Int64) -> Bool", body))
+        return out
+
     def case_label(self, t, disc, e, line):
         v = self.mod.value(e, line)
         if disc.kind == "bool":
@@ -121,6 +192,8 @@ class Functions:
         return str(v)
 
     def union_funcs(self, t):
+        if "implicit" in t.ann:
+            return self.implicit_funcs(t)
         out = []
         disc = self.mod.decl_shape(t.disc)
         if disc.kind not in ("int", "uint", "enum", "bool"):
@@ -169,6 +242,11 @@ class Functions:
 
     def enum_func(self, t):
         values = sorted({self.mod.value(e, t.line) for _, e in t.members})
+        if "open" in t.ann:
+            return [self.func(f"@discardableResult static func enum_{t.name}{self.FSIG} -> Int32",
+                              ["        let v = try r.int32()", "        t.enumeration(f, v)", "        return v"],
+                              f"enum {t.name} (@open): a value it does not define is shown as a number",
+                              inline=True)]
         if values == list(range(values[0], values[-1] + 1)):
             check = [f"        guard {values[0]}...{values[-1]} ~= v else {{",
                      "            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)",

@@ -28,7 +28,8 @@ class Catalogue:
         return self.table_ids[k]
 
 
-HINT_CASE = {"fh": ".fileHandle", "uaddr": ".universalAddress", "program": ".program", "hex": ".hex"}
+HINT_CASE = {"fh": ".fileHandle", "uaddr": ".universalAddress", "program": ".program", "hex": ".hex",
+             "stateid": ".stateid", "bitmap": ".bitmap"}
 
 
 def swift_string(s):
@@ -60,6 +61,8 @@ class Generator(Functions):
         elif k == "list":
             self.need_add("list", shape.type)
             self.need_add("members", shape.type)
+        elif k == "xdrbody":
+            self.need_add("members", shape.type)
 
     def need_add(self, what, t):
         if (what, t.name) in self.need:
@@ -74,7 +77,8 @@ class Generator(Functions):
             if nxt is not None:
                 self.need_add("list", t)
         else:
-            self.reach(self.mod.decl_shape(t.disc))
+            if "implicit" not in t.ann:
+                self.reach(self.mod.decl_shape(t.disc))
             for _, d in t.arms:
                 self.reach(self.mod.decl_shape(d))
             if t.default is not None:
@@ -106,7 +110,8 @@ class Generator(Functions):
             if not entries:
                 raise self.mod.err(0, f"@names({prefix}): no constants start with {prefix}")
             names = self.cat.table(self.mod, ("prefix", prefix), f"constants {prefix}*", entries)
-        hint = next((HINT_CASE[h] for h in ("fh", "uaddr", "program", "hex") if h in hints), ".none")
+        hint = next((HINT_CASE[h] for h in ("fh", "uaddr", "program", "hex", "stateid", "bitmap") if h in hints),
+                    ".none")
         f = Field(len(self.cat.fields) + 1, const, name, parent, type_text, names, hint)
         self.cat.fields.append(f)
         self.fields[key] = f
@@ -136,8 +141,15 @@ class Generator(Functions):
                     # a list's `next` is a field only where the node struct is decoded on its own
                     if m is not nxt or ("decode", t.name) in self.need:
                         self.member_field(t, m)
+                    s = self.mod.decl_shape(m)
+                    if s.kind == "xdrbody":
+                        from .model import Shape
+                        self.field(t.name, m.name + "_undecoded", Shape("vopaque"), "opaque<>")
+                        if s.mode == "attrs":
+                            self.field(t.name, m.name + "_unknown", Shape("uint"), "unsigned int")
             elif t.kind == "union":
-                self.member_field(t, t.disc)
+                if "implicit" not in t.ann:
+                    self.member_field(t, t.disc)
                 for _, d in t.arms + ([([], t.default)] if t.default else []):
                     if d.form != "void":
                         self.member_field(t, d)
@@ -155,7 +167,7 @@ class Generator(Functions):
         return self.fields[(proc.name, name)]
 
     # -- display formats (@call / @reply) --
-    STYLES = {"x": "hex", "addr": "address", "port": "port"}
+    STYLES = {"x": "hex", "addr": "address", "port": "port", "x2": "hex", "x4": "hex", "x8": "hex", "x16": "hex"}
 
     def scope_of(self, shape):
         while shape.kind in ("farray", "varray", "opt"):
@@ -163,7 +175,7 @@ class Generator(Functions):
         t = shape.type
         if shape.kind in ("struct", "list"):
             decls = t.members
-        elif shape.kind == "union":
+        elif shape.kind in ("union", "xdrbody"):
             decls = [t.disc] + [d for _, d in t.arms] + ([t.default] if t.default else [])
         else:
             return []
@@ -174,48 +186,129 @@ class Generator(Functions):
     def compile_summary(self, proc, reply, fmt):
         top, _, _ = self.mod.proc_top(proc, reply)
         where = f"{proc.name} @{'reply' if reply else 'call'}"
+        if top.kind in ("struct", "union"):
+            scope = self.scope_of(top)
+        elif top.kind == "void":
+            raise self.mod.err(proc.line, f"{where}: the procedure has no {'results' if reply else 'arguments'}")
+        else:
+            f = self.top_field(proc, reply)
+            scope = [(f.name, f, top)]
+        return self.compile_format(where, proc.line, fmt, scope, [])
+
+    def compile_arm(self, t, d, key, fmt):
+        """An op's format (@call / @reply on a union arm): paths start inside the arm."""
+        where = f"{t.name}.{d.name} @{key}"
+        if d.form == "void":
+            raise self.mod.err(d.line, f"{where}: a void arm has nothing to show")
+        shape = self.mod.decl_shape(d)
+        f = self.fields[(t.name, d.name)]
+        if shape.kind in ("struct", "union"):
+            return self.compile_format(where, d.line, fmt, self.scope_of(shape), [f])
+        return self.compile_format(where, d.line, fmt, [(d.name, f, shape)], [])
+
+    def compile_format(self, where, line, fmt, top_scope, prefix):
         items = []
         for word in fmt.split():
+            # a word starting with + is written right after the one before it, no space between
+            joined = word.startswith("+") and len(word) > 1
+            if joined:
+                word = word[1:]
             refs = list(re.finditer(r"\{([^}]*)\}", word))
             if not refs:
-                items.append(("literal", word, "", []))
+                items.append(("literal", word, "", [], joined, 0))
                 continue
             if len(refs) > 1:
-                raise self.mod.err(proc.line, f"{where}: one {{field}} per word, found {word!r}")
+                raise self.mod.err(line, f"{where}: one {{field}} per word, found {word!r}")
             m = refs[0]
-            prefix, suffix, ref, style = word[:m.start()], word[m.end():], m.group(1), "value"
+            prefix_text, suffix, ref, style = word[:m.start()], word[m.end():], m.group(1), "value"
+            digits = 0
             if ref.startswith("#"):
                 style, ref = "count", ref[1:]
+            elif ref.startswith("*"):
+                style, ref = "arms", ref[1:]
             elif "?" in ref:
                 ref, text = ref.split("?", 1)
-                style, prefix = "ifTrue", prefix + text
+                style, prefix_text = "ifTrue", prefix_text + text
             elif ref.endswith("!"):
                 style, ref = "nonZero", ref[:-1]
             elif ":" in ref:
                 ref, spec = ref.split(":", 1)
                 if spec not in self.STYLES:
-                    raise self.mod.err(proc.line, f"{where}: unknown style :{spec} (x, addr, port)")
+                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, addr, port)")
                 style = self.STYLES[spec]
-            if top.kind in ("struct", "union"):
-                scope = self.scope_of(top)
-            elif top.kind == "void":
-                raise self.mod.err(proc.line, f"{where}: the procedure has no {'results' if reply else 'arguments'}")
-            else:
-                f = self.top_field(proc, reply)
-                scope = [(f.name, f, top)]
-            path, shape = [], None
+                digits = int(spec[1:]) if spec.startswith("x") and len(spec) > 1 else 0
+            if ref == "@fh":
+                # the compound's current file handle (in an op's format): TapeSummary finds it
+                items.append(("currentFH", prefix_text, suffix, [], joined, 0))
+                continue
+            scope = top_scope
+            path, shape = list(prefix), None
             for c in ref.split("."):
                 found = [x for x in scope if x[0] == c]
                 if not found:
-                    raise self.mod.err(proc.line, f"{where}: no field {c!r} in {ref!r} "
+                    raise self.mod.err(line, f"{where}: no field {c!r} in {ref!r} "
                                        f"(there: {', '.join(x[0] for x in scope) or 'nothing'})")
                 _, f, shape = found[0]
                 path.append(f)
                 scope = self.scope_of(shape)
-            if style == "count" and shape.kind not in ("farray", "varray", "list"):
-                raise self.mod.err(proc.line, f"{where}: {{#{ref}}} needs an array or a list")
-            items.append((style, prefix, suffix, path))
+            if style == "count" and shape.kind not in ("farray", "varray", "list", "vopaque", "string"):
+                raise self.mod.err(line, f"{where}: {{#{ref}}} needs an array, a list or an opaque")
+            if style == "arms" and not (shape.kind == "varray" and shape.elem.kind == "union"):
+                raise self.mod.err(line, f"{where}: {{*{ref}}} needs an array of unions")
+            items.append((style, prefix_text, suffix, path, joined, digits))
         return items
+
+    def item_text(self, style, prefix, suffix, path, joined, digits):
+        ids = ", ".join(self.fid(f) for f in path)
+        extra = (", joined: true" if joined else "") + (f", digits: {digits}" if digits else "")
+        return (f"        XDRSummaryItem(.{style}, prefix: {swift_string(prefix)}, "
+                f"suffix: {swift_string(suffix)}, path: [{ids}]{extra}),")
+
+    def arm_formats(self):
+        """(discriminant field, value, rank, call items or None, reply items or None) per arm of
+        the unions that have op formats or ranks."""
+        out = []
+        for t in self.mod.order:
+            if t.kind != "union" or ("members", t.name) not in self.need or "implicit" in t.ann:
+                continue
+            if not any(k in d.ann for _, d in t.arms for k in ("call", "reply", "rank")):
+                continue
+            disc = self.fields[(t.name, t.disc.name)]
+            for vals, d in t.arms:
+                rank = int(d.ann.get("rank") or 2) if "rank" in d.ann else 2
+                forms = {}
+                for key in ("call", "reply"):
+                    if key in d.ann:
+                        forms[key] = self.compile_arm(t, d, key, d.ann[key])
+                for e in vals:
+                    out.append((disc, self.mod.value(e, d.line), rank, forms))
+        return out
+
+    def arm_blocks(self):
+        arms = self.arm_formats()
+        items, cases, ranks = [], [], []
+        for disc, value, rank, forms in arms:
+            its = forms.get("call") or forms.get("reply")
+            if its:
+                start = len(items)
+                for style, prefix, suffix, path, joined, digits in its:
+                    items.append(self.item_text(style, prefix, suffix, path, joined, digits))
+                cases.append(f"        case ({self.fid(disc)}, {value}): range = {start}..<{len(items)}")
+            if rank != 2:
+                ranks.append(f"        case ({self.fid(disc)}, {value}): return {rank}")
+        table = (["    /// The ops' one-line formats (@call / @reply on union arms), as items of `armSummary`.",
+                  "    static let armItems: [XDRSummaryItem] = ["] + items + ["    ]"])
+        summary = self.func("static func armSummary(_ discriminant: UInt16, _ value: Int64) "
+                            "-> ArraySlice<XDRSummaryItem>",
+                            ["        let range: Range<Int>", "        switch (discriminant, value) {"]
+                            + cases + ["        default: return []", "        }", "        return armItems[range]"],
+                            "The format of the arm `value` of the union whose discriminant is field `discriminant`; "
+                            "paths start inside the union.")
+        rank = self.func("static func armRank(_ discriminant: UInt16, _ value: Int64) -> Int",
+                         ["        switch (discriminant, value) {"] + ranks
+                         + ["        default: return 2", "        }"],
+                         "@rank of an arm (2 when not given): which op of a compound is its main op.")
+        return [table, summary, rank] if arms else []
 
     # -- files --
     def blocks(self):
@@ -238,6 +331,7 @@ class Generator(Functions):
         out.append(self.names_func())
         out.append(self.procedure_names_func())
         out += self.summary_blocks()
+        out += self.arm_blocks()
         return out
 
     def names_func(self):
@@ -267,10 +361,8 @@ class Generator(Functions):
         items, cases = [], []
         for version, procedure, reply, its in self.summaries:
             start = len(items)
-            for style, prefix, suffix, path in its:
-                ids = ", ".join(self.fid(f) for f in path)
-                items.append(f"        XDRSummaryItem(.{style}, prefix: {swift_string(prefix)}, "
-                             f"suffix: {swift_string(suffix)}, path: [{ids}]),")
+            for style, prefix, suffix, path, joined, digits in its:
+                items.append(self.item_text(style, prefix, suffix, path, joined, digits))
             cases.append(f"        case ({version}, {procedure}, {'true' if reply else 'false'}): "
                          f"range = {start}..<{len(items)}")
         table = (["    /// The one-line display formats (@call / @reply), as items of `summary`.",

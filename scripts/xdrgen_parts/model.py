@@ -24,7 +24,7 @@ class Shape:
 
 BUILTIN_TEXT = {"uint": "unsigned int", "int": "int", "uhyper": "unsigned hyper", "hyper": "hyper",
                 "bool": "bool", "opaque": "opaque", "string": "string", "void": "void"}
-FIELD_HINTS = ("fh", "uaddr", "program", "hex", "names")
+FIELD_HINTS = ("fh", "uaddr", "program", "hex", "names", "stateid", "bitmap")
 
 
 class Module:
@@ -87,7 +87,10 @@ class Module:
             s = self.shape(d.base, d.form, d.size, {}, d.line)
             s.hints = {**s.hints, **t.ann}
             return s
-        return Shape(t.kind, type=t, hints={})
+        if t.kind == "union" and "implicit" in t.ann:
+            raise self.err(line, f"union {name} is @implicit (no discriminant on the wire): "
+                                 f"use it through @xdr or @attrs")
+        return Shape(t.kind, type=t, hints={k: v for k, v in t.ann.items() if k in FIELD_HINTS})
 
     def shape(self, base, form, size, ann, line):
         if base == ("builtin", "void") or form == "void":
@@ -116,7 +119,25 @@ class Module:
         return Shape("opt", elem=inner, hints=dict(ann))
 
     def decl_shape(self, d):
+        for mode in ("xdr", "attrs"):
+            if mode in d.ann:
+                return self.body_shape(d, mode)
         return self.shape(d.base, d.form, d.size, d.ann, d.line)
+
+    def body_shape(self, d, mode):
+        """An opaque that holds XDR: @xdr(DISC UNION), the arm of @implicit UNION that the sibling
+        DISC selects; @attrs(MASK UNION), the arms for each bit set in the sibling bitmap MASK."""
+        words = (d.ann[mode] or "").split()
+        if len(words) != 2:
+            raise self.err(d.line, f"{d.name}: @{mode}(SIBLING UNION) needs two names")
+        plain = self.shape(d.base, d.form, d.size, {}, d.line)
+        if plain.kind != "vopaque":
+            raise self.err(d.line, f"{d.name}: @{mode} needs an opaque<>")
+        u = self.typedef(words[1], d.line)
+        if u.kind != "union" or "implicit" not in u.ann:
+            raise self.err(d.line, f"{d.name}: {words[1]} is not an @implicit union")
+        return Shape("xdrbody", type=u, mode=mode, sibling=words[0], max=plain.max,
+                     hints={k: v for k, v in d.ann.items() if k in FIELD_HINTS})
 
     def struct_of(self, base, line):
         """The struct a plain type name stands for, through typedefs; None if it is not one."""

@@ -7,6 +7,10 @@ public enum XDRCatalogue {
     public static let fields: [XDRField] = [XDRField.unknown]
         + Mount1XDR.fields
         + Mount3XDR.fields
+        + NFS2XDR.fields
+        + NFS3XDR.fields
+        + NFS4XDR.fields
+        + NfsaclXDR.fields
         + NLMXDR.fields
         + NLM4XDR.fields
         + NSMXDR.fields
@@ -22,11 +26,15 @@ public enum XDRCatalogue {
     public static func name(table: UInt16, value: Int64) -> String? {
         switch table {
         case 1...1: return Mount3XDR.name(table, value)
-        case 2...4: return NLMXDR.name(table, value)
-        case 5...7: return NLM4XDR.name(table, value)
-        case 8...8: return NSMXDR.name(table, value)
-        case 9...9: return PortmapXDR.name(table, value)
-        case 10...10: return RpcbindXDR.name(table, value)
+        case 2...3: return NFS2XDR.name(table, value)
+        case 4...8: return NFS3XDR.name(table, value)
+        case 9...36: return NFS4XDR.name(table, value)
+        case 37...40: return NfsaclXDR.name(table, value)
+        case 41...43: return NLMXDR.name(table, value)
+        case 44...46: return NLM4XDR.name(table, value)
+        case 47...47: return NSMXDR.name(table, value)
+        case 48...48: return PortmapXDR.name(table, value)
+        case 49...49: return RpcbindXDR.name(table, value)
         default: return nil
         }
     }
@@ -35,9 +43,12 @@ public enum XDRCatalogue {
     public static func programName(program: UInt32) -> String? {
         switch program {
         case 100000: return "PORTMAP"
+        case 100003: return "NFS"
         case 100005: return "MOUNT"
         case 100021: return "NLM"
         case 100024: return "NSM"
+        case 100227: return "NFS_ACL"
+        case 0x40000000...0x5fffffff: return "NFS_CB"
         default: return nil
         }
     }
@@ -48,12 +59,18 @@ public enum XDRCatalogue {
         case (100000, 2): return "PORTMAP"
         case (100000, 3): return "RPCBIND"
         case (100000, 4): return "RPCBIND"
+        case (100003, 2): return "NFS"
+        case (100003, 3): return "NFS"
+        case (100003, 4): return "NFS"
         case (100005, 1): return "MOUNT"
         case (100005, 3): return "MOUNT"
         case (100021, 1): return "NLM"
         case (100021, 3): return "NLM"
         case (100021, 4): return "NLM"
         case (100024, 1): return "NSM"
+        case (100227, 2): return "NFS_ACL"
+        case (100227, 3): return "NFS_ACL"
+        case (0x40000000...0x5fffffff, 1): return "NFS_CB"
         default: return nil
         }
     }
@@ -65,6 +82,13 @@ public enum XDRCatalogue {
             case 2: return PortmapXDR.procedureName(version, procedure)
             case 3: return RpcbindXDR.procedureName(version, procedure)
             case 4: return RpcbindXDR.procedureName(version, procedure)
+            default: return nil
+            }
+        case 100003:
+            switch version {
+            case 2: return NFS2XDR.procedureName(version, procedure)
+            case 3: return NFS3XDR.procedureName(version, procedure)
+            case 4: return NFS4XDR.procedureName(version, procedure)
             default: return nil
             }
         case 100005:
@@ -85,6 +109,17 @@ public enum XDRCatalogue {
             case 1: return NSMXDR.procedureName(version, procedure)
             default: return nil
             }
+        case 100227:
+            switch version {
+            case 2: return NfsaclXDR.procedureName(version, procedure)
+            case 3: return NfsaclXDR.procedureName(version, procedure)
+            default: return nil
+            }
+        case 0x40000000...0x5fffffff:
+            switch version {
+            case 1: return NFS4XDR.procedureName(version, procedure)
+            default: return nil
+            }
         default: return nil
         }
     }
@@ -98,6 +133,13 @@ public enum XDRCatalogue {
             case 2: return PortmapXDR.summary(version, procedure, isReply)
             case 3: return RpcbindXDR.summary(version, procedure, isReply)
             case 4: return RpcbindXDR.summary(version, procedure, isReply)
+            default: return []
+            }
+        case 100003:
+            switch version {
+            case 2: return NFS2XDR.summary(version, procedure, isReply)
+            case 3: return NFS3XDR.summary(version, procedure, isReply)
+            case 4: return NFS4XDR.summary(version, procedure, isReply)
             default: return []
             }
         case 100005:
@@ -118,6 +160,17 @@ public enum XDRCatalogue {
             case 1: return NSMXDR.summary(version, procedure, isReply)
             default: return []
             }
+        case 100227:
+            switch version {
+            case 2: return NfsaclXDR.summary(version, procedure, isReply)
+            case 3: return NfsaclXDR.summary(version, procedure, isReply)
+            default: return []
+            }
+        case 0x40000000...0x5fffffff:
+            switch version {
+            case 1: return NFS4XDR.summary(version, procedure, isReply)
+            default: return []
+            }
         default: return []
         }
     }
@@ -133,6 +186,13 @@ public enum XDRCatalogue {
             case 2: r.layer = .portmap; if try PortmapXDR.version_2(procedure, isReply, &r, &t) { return .portmap }
             case 3: r.layer = .portmap; if try RpcbindXDR.version_3(procedure, isReply, &r, &t) { return .portmap }
             case 4: r.layer = .portmap; if try RpcbindXDR.version_4(procedure, isReply, &r, &t) { return .portmap }
+            default: break
+            }
+        case 100003:
+            switch version {
+            case 2: r.layer = .nfs; if try NFS2XDR.version_2(procedure, isReply, &r, &t) { return .nfs }
+            case 3: r.layer = .nfs; if try NFS3XDR.version_3(procedure, isReply, &r, &t) { return .nfs }
+            case 4: r.layer = .nfs; if try NFS4XDR.version_4(procedure, isReply, &r, &t) { return .nfs }
             default: break
             }
         case 100005:
@@ -153,9 +213,39 @@ public enum XDRCatalogue {
             case 1: r.layer = .nsm; if try NSMXDR.version_1(procedure, isReply, &r, &t) { return .nsm }
             default: break
             }
+        case 100227:
+            switch version {
+            case 2: r.layer = .nfs; if try NfsaclXDR.version_2(procedure, isReply, &r, &t) { return .nfs }
+            case 3: r.layer = .nfs; if try NfsaclXDR.version_3(procedure, isReply, &r, &t) { return .nfs }
+            default: break
+            }
+        case 0x40000000...0x5fffffff:
+            switch version {
+            case 1: r.layer = .nfs; if try NFS4XDR.version_1(procedure, isReply, &r, &t) { return .nfs }
+            default: break
+            }
         default: break
         }
         r.layer = outer
         return nil
+    }
+
+    /// The one-line format of one arm of a union with op formats (@call / @reply on its arms):
+    /// `discriminant` is the union's discriminant field, `value` the arm. Paths start inside
+    /// the union (the element of `argarray` / `resarray`). Empty when the arm has none.
+    public static func armSummary(discriminant: UInt16, value: Int64) -> ArraySlice<XDRSummaryItem> {
+        switch discriminant {
+        case 376...1382: return NFS4XDR.armSummary(discriminant, value)
+        default: return []
+        }
+    }
+
+    /// The @rank of an arm (2 when not given): a compound's main op is its first op of the
+    /// highest rank, or its last op when all have rank 0.
+    public static func armRank(discriminant: UInt16, value: Int64) -> Int {
+        switch discriminant {
+        case 376...1382: return NFS4XDR.armRank(discriminant, value)
+        default: return 2
+        }
     }
 }

@@ -28,25 +28,15 @@ public enum RPCPrograms {
             return name
         }
         // Programs whose bodies are not described yet still get their procedure names
-        // (RFC 1094 section 2.2, RFC 1813 section 3, RFC 7530 section 16, RFC 5661 section 20).
+        // (RFC 7530 section 16, RFC 5661 section 20).
         let table: [String]
         switch (program, version) {
-        case (100003, 2): table = nfs2Procedures
-        case (100003, 3): table = nfs3Procedures
         case (100003, 4): table = ["NULL", "COMPOUND"]
         case (0x4000_0000...0x5fff_ffff, 1): table = ["CB_NULL", "CB_COMPOUND"]
-        case (100227, 2), (100227, 3): table = ["NULL", "GETACL", "SETACL"]
         default: return nil
         }
         return procedure < table.count ? table[Int(procedure)] : nil
     }
-
-    static let nfs2Procedures = ["NULL", "GETATTR", "SETATTR", "ROOT", "LOOKUP", "READLINK", "READ",
-                                 "WRITECACHE", "WRITE", "CREATE", "REMOVE", "RENAME", "LINK", "SYMLINK",
-                                 "MKDIR", "RMDIR", "READDIR", "STATFS"]
-    static let nfs3Procedures = ["NULL", "GETATTR", "SETATTR", "LOOKUP", "ACCESS", "READLINK", "READ", "WRITE",
-                                 "CREATE", "MKDIR", "SYMLINK", "MKNOD", "REMOVE", "RMDIR", "RENAME", "LINK",
-                                 "READDIR", "READDIRPLUS", "FSSTAT", "FSINFO", "PATHCONF", "COMMIT"]
 
     /// Decodes a call's arguments (isReply false) or an accepted SUCCESS reply's results (isReply
     /// true) onto `tape`, which is reset first; returns the layer decoded (.portmap, .mount, .nlm,

@@ -12,6 +12,10 @@ public struct XDRField: Sendable {
         case program
         /// A number best read in hexadecimal.
         case hex
+        /// An NFSv4 stateid (struct of seqid and 12-byte other): shown as `SEQID,0xCRC16` of other.
+        case stateid
+        /// An NFSv4 bitmap4 (array of 32-bit words, word 0 lowest): shown as one hex number.
+        case bitmap
     }
 
     /// The XDR name: a struct or union member, a union discriminant, or the name given to a
@@ -56,17 +60,31 @@ public struct XDRSummaryItem: Sendable {
         case nonZero
         /// `{path:addr}` / `{path:port}`: the host or the port of a universal address.
         case address, port
+        /// `{*path}`: an array of unions whose arms have formats of their own (NFSv4 ops): the
+        /// format of the array's main element (`XDRCatalogue.armRank`).
+        case arms
+        /// `{@fh}` in an op's format: the compound's current file handle — the last file handle an
+        /// earlier op holds (PUTFH's object in a call), else the first a later op holds (GETFH's
+        /// object in a reply).
+        case currentFH
     }
 
     public let style: Style
     public let prefix: String
     public let suffix: String
     public let path: [UInt16]
+    /// Written right after the word before it, without a space (`+word` in a format).
+    public let joined: Bool
+    /// `.hex` with at least this many digits (`{path:x2}` → `0x01`); 0: as many as the value needs.
+    public let digits: UInt8
 
-    public init(_ style: Style, prefix: String, suffix: String, path: [UInt16]) {
+    public init(_ style: Style, prefix: String, suffix: String, path: [UInt16], joined: Bool = false,
+                digits: UInt8 = 0) {
         self.style = style
         self.prefix = prefix
         self.suffix = suffix
         self.path = path
+        self.joined = joined
+        self.digits = digits
     }
 }

@@ -167,6 +167,118 @@ public struct JSONPacketFormatter {
                 out.field("checksum", p.udp.checksum)
             }
         }
+        if p.has(.erf) {
+            let h = p.erf
+            out.object("erf") { out in
+                out.field("type", h.type)
+                out.field("type_name", h.typeName)
+                out.field("flags", h.flags)
+                out.field("rlen", h.recordLength)
+                out.field("lctr", h.lossCounter)
+                out.field("wlen", h.wireLength)
+                if h.extensionCount > 0 { out.field("extensions", h.extensionCount) }
+            }
+        }
+        if p.has(.infiniband) {
+            let ib = p.infiniband
+            out.object("infiniband") { out in
+                out.field("encapsulation", ib.encapsulation == .native ? "ib" : ib.encapsulation == .roceV1 ? "rocev1" : "rocev2")
+                if ib.hasLRH {
+                    out.object("lrh") { out in
+                        out.field("vl", ib.virtualLane)
+                        out.field("lver", ib.linkVersion)
+                        out.field("sl", ib.serviceLevel)
+                        out.field("lnh", ib.linkNextHeader)
+                        out.field("dlid", ib.destinationLID)
+                        out.field("length", ib.packetLength)
+                        out.field("slid", ib.sourceLID)
+                    }
+                }
+                if ib.hasGRH {
+                    out.object("grh") { out in
+                        out.field("sgid", ib.sourceGID.description)
+                        out.field("dgid", ib.destinationGID.description)
+                        out.field("traffic_class", ib.trafficClass)
+                        out.field("flow_label", ib.flowLabel)
+                        out.field("payload_length", ib.payloadLength)
+                        out.field("next_header", ib.nextHeader)
+                        out.field("hop_limit", ib.hopLimit)
+                    }
+                }
+                out.field("opcode", ib.opcode)
+                out.field("opcode_name", InfiniBand.operationName(opcode: ib.opcode))
+                out.field("transport", InfiniBand.transportName(ib.transport))
+                out.field("solicited", ib.solicitedEvent ? 1 : 0)
+                out.field("migreq", ib.migrationRequest ? 1 : 0)
+                out.field("pad_count", ib.padCount)
+                out.field("tver", ib.transportVersion)
+                out.field("pkey", ib.partitionKey)
+                out.field("dest_qp", ib.destinationQP)
+                out.field("ack_req", ib.ackRequest ? 1 : 0)
+                out.field("psn", ib.psn)
+                if ib.has(.rdeth) { out.object("rdeth") { $0.field("ee_context", ib.eeContext) } }
+                if ib.has(.deth) {
+                    out.object("deth") { out in
+                        out.field("qkey", ib.queueKey)
+                        out.field("src_qp", ib.sourceQP)
+                    }
+                }
+                if ib.has(.xrceth) { out.object("xrceth") { $0.field("xrc_srq", ib.xrcSRQ) } }
+                if ib.has(.reth) {
+                    out.object("reth") { out in
+                        out.field("va", ib.virtualAddress)
+                        out.field("rkey", ib.remoteKey)
+                        out.field("dma_length", ib.dmaLength)
+                    }
+                }
+                if ib.has(.atomicETH) {
+                    out.object("atomiceth") { out in
+                        out.field("va", ib.virtualAddress)
+                        out.field("rkey", ib.remoteKey)
+                        out.field("swap_add", ib.swapOrAdd)
+                        out.field("compare", ib.compare)
+                    }
+                }
+                if ib.has(.aeth) {
+                    out.object("aeth") { out in
+                        out.field("syndrome", ib.syndrome)
+                        out.field("msn", ib.msn)
+                    }
+                }
+                if ib.has(.atomicAckETH) { out.object("atomicacketh") { $0.field("orig_data", ib.originalRemoteData) } }
+                if ib.has(.immDt) { out.field("immediate", ib.immediate) }
+                if ib.has(.ieth) { out.field("invalidated_rkey", ib.invalidatedKey) }
+                out.field("payload_length", p.payload.count)
+            }
+        }
+        if p.has(.rpcordma) {
+            let h = p.rpcordma
+            out.object("rpcordma") { out in
+                out.field("xid", h.xid)
+                out.field("vers", h.version)
+                out.field("credit", h.credit)
+                out.field("proc", h.procedure)
+                out.field("proc_name", h.procedureName)
+                if h.procedure == RPCoRDMA.error {
+                    out.field("error_code", h.errorCode)
+                    if h.errorCode == 1 {
+                        out.field("vers_low", h.versionLow)
+                        out.field("vers_high", h.versionHigh)
+                    }
+                } else {
+                    out.field("read_segments", h.readSegments)
+                    out.field("write_chunks", h.writeChunks)
+                    out.field("write_segments", h.writeSegments)
+                    out.field("reply_chunk", h.hasReplyChunk ? 1 : 0)
+                    if h.hasReplyChunk { out.field("reply_segments", h.replySegmentCount) }
+                    if h.procedure == RPCoRDMA.msgp {
+                        out.field("align", h.align)
+                        out.field("thresh", h.threshold)
+                    }
+                }
+                out.field("header_size", h.headerLength)
+            }
+        }
         if p.has(.rpc) {
             out.object("rpc") { out in RPCJSON.append(p.rpc, message: message, to: &out) }
             if let layer = RPCLine.programLayer(p) {

@@ -40,6 +40,8 @@ public struct OneLineFormatter {
             out.append(byte: UInt8(ascii: " "))
             if p.has(.rpc) {
                 RPCLine.append(p, tape: tape, message: message, to: &out)
+            } else if p.has(.infiniband) {
+                Self.appendRDMA(p, to: &out)
             } else if p.has(.tcp) {
                 Self.appendTCP(p.tcp, to: &out)
             } else if p.has(.udp) {
@@ -51,6 +53,18 @@ public struct OneLineFormatter {
                 out.append(p.udp.length)
             } else {
                 Self.appendIP(p, to: &out)
+            }
+        } else if p.has(.infiniband) {
+            // Native InfiniBand or RoCEv1: GIDs when there is a GRH, LIDs otherwise.
+            let ib = p.infiniband
+            out.append(ib.hasGRH ? ib.sourceGID.description : "LID \(ib.sourceLID)", paddedTo: 13)
+            out.append(" -> ")
+            out.append(ib.hasGRH ? ib.destinationGID.description : "LID \(ib.destinationLID)", paddedTo: 13)
+            out.append(byte: UInt8(ascii: " "))
+            if p.has(.rpc) {
+                RPCLine.append(p, tape: tape, message: message, to: &out)
+            } else {
+                Self.appendRDMA(p, to: &out)
             }
         } else if p.has(.ethernet) {
             out.append(p.ethernet.src.description)
@@ -93,6 +107,49 @@ public struct OneLineFormatter {
         if tcp.payloadLength > 0 {
             out.append(", len: ")
             out.append(tcp.payloadLength)
+        }
+    }
+
+    /// `RDMA RC SEND Only QP: 0x000111, PSN: 0x61e29f` and, when the SEND holds an RPC-over-RDMA
+    /// header, `, RPCoRDMA RDMA_NOMSG xid: 0x…`.
+    static func appendRDMA(_ p: Packet, to out: inout TextBuffer) {
+        let ib = p.infiniband
+        out.append("RDMA ")
+        if ib.opcode != 0x81 {
+            out.append(InfiniBand.transportName(ib.transport))
+            out.append(byte: UInt8(ascii: " "))
+        }
+        out.append(InfiniBand.operationName(opcode: ib.opcode))
+        out.append(" QP: ")
+        out.appendHex(UInt64(ib.destinationQP), digits: 6)
+        out.append(", PSN: ")
+        out.appendHex(UInt64(ib.psn), digits: 6)
+        if ib.has(.reth) {
+            out.append(", va: ")
+            out.appendHex(ib.virtualAddress, digits: 16)
+            out.append(", rkey: ")
+            out.appendHex(UInt64(ib.remoteKey), digits: 8)
+            out.append(", len: ")
+            out.append(Int(ib.dmaLength))
+        }
+        if ib.has(.aeth) {
+            out.append(", MSN: ")
+            out.append(Int(ib.msn))
+        }
+        if p.has(.rpcordma) {
+            let h = p.rpcordma
+            out.append(", RPCoRDMA ")
+            out.append(h.procedureName)
+            out.append(" xid: ")
+            out.appendHex(UInt64(h.xid), digits: 8)
+            out.append(", credit: ")
+            out.append(Int(h.credit))
+            if h.readSegments > 0 { out.append(", reads: \(h.readSegments)") }
+            if h.writeChunks > 0 { out.append(", writes: \(h.writeChunks)") }
+            if h.hasReplyChunk { out.append(", reply chunk: \(h.replySegmentCount)") }
+        } else if p.payload.count > 0 && !ib.has(.reth) {
+            out.append(", len: ")
+            out.append(p.payload.count)
         }
     }
 

@@ -12,24 +12,124 @@ public enum TapeSummary {
         // through a buffer pointer: iterating the slice itself costs a malloc per item in a debug build
         XDRCatalogue.summary(program: program, version: version, procedure: procedure, isReply: isReply)
             .withUnsafeBufferPointer { items in
-                for item in items { appendItem(item, tape, bytes, &first, &out) }
+                for item in items { appendItem(item, tape, bytes, 0..<tape.count, nil, &first, &out) }
             }
     }
 
+    /// The op list of a compound (NFSv4 COMPOUND, CB_COMPOUND): the ops' names joined by `;`
+    /// (`SEQUENCE;PUTFH;GETATTR`), for the procedure column. Returns false, writing nothing, when
+    /// the procedure is not a compound (its format has no `{*array}` word) or its ops are not on
+    /// the tape.
+    @discardableResult
+    public static func appendOperations(_ tape: Tape, program: UInt32, version: UInt32, procedure: UInt32,
+                                        isReply: Bool, to out: inout TextBuffer) -> Bool {
+        guard let array = XDRCompound.operations(tape, program: program, version: version, procedure: procedure,
+                                                 isReply: isReply) else { return false }
+        var i = array + 1
+        let end = Int(tape[array].value)
+        var first = true
+        while i < end {
+            if let (d, v) = XDRCompound.opcode(tape, element: i) {
+                if !first { out.append(byte: UInt8(ascii: ";")) }
+                first = false
+                appendOpName(d, v, &out)
+            }
+            i = tape.next(after: i)
+        }
+        return true
+    }
+
+    /// `XDRCompound.name` written without building a String: the enum name after `OP_`.
+    static func appendOpName(_ discriminant: UInt16, _ value: Int64, _ out: inout TextBuffer) {
+        let field = XDRCatalogue.field(discriminant)
+        guard field.names != 0, let name = XDRCatalogue.name(table: field.names, value: value) else {
+            out.append(value)
+            return
+        }
+        var skip = name.hasPrefix("OP_") ? 3 : 0
+        for b in name.utf8 {
+            if skip > 0 { skip -= 1; continue }
+            out.append(byte: b)
+        }
+    }
+
+    /// The one-line summary of the op at tape index `element` of a compound's ops array (its
+    /// arm's `@call` / `@reply` format); nothing when the op has none.
+    /// `array` is the tape index of the ops array the element belongs to (for `{@fh}`).
+    public static func appendOperation(_ tape: Tape, bytes: UnsafeRawBufferPointer, array: Int, element: Int,
+                                       to out: inout TextBuffer) {
+        var first = true
+        appendElement(tape, bytes, array, element, &first, &out)
+    }
+
+    static func appendElement(_ tape: Tape, _ bytes: UnsafeRawBufferPointer, _ array: Int, _ element: Int,
+                              _ first: inout Bool, _ out: inout TextBuffer) {
+        guard let (d, v) = XDRCompound.opcode(tape, element: element) else { return }
+        let range = (element + 1)..<Int(tape[element].value)
+        XDRCatalogue.armSummary(discriminant: d, value: v).withUnsafeBufferPointer { items in
+            for item in items { appendItem(item, tape, bytes, range, (array, element), &first, &out) }
+        }
+    }
+
+    /// The file handle an op holds near its arm's top level (PUTFH's object, GETFH's
+    /// resok4.object): the first one at most three levels inside the op.
+    static func fileHandle(_ tape: Tape, element: Int) -> Int? {
+        let top = Int(tape[element].depth)
+        var i = element + 1
+        let end = Int(tape[element].value)
+        while i < end {
+            let e = tape[i]
+            if e.kind == .opaque && Int(e.depth) <= top + 3 && XDRCatalogue.field(e.field).hint == .fileHandle {
+                return i
+            }
+            // an array inside the op (READDIR entries, layouts) holds no current file handle
+            i = e.kind == .arrayBegin ? Int(e.value) + 1 : i + 1
+        }
+        return nil
+    }
+
+    static func currentFileHandle(_ tape: Tape, array: Int, element: Int) -> Int? {
+        // the last file handle before the op, else the first after it; no array is built
+        var before: Int?
+        var i = array + 1
+        let end = Int(tape[array].value)
+        while i < element {
+            if let fh = fileHandle(tape, element: i) { before = fh }
+            i = tape.next(after: i)
+        }
+        if let before { return before }
+        i = tape.next(after: element)
+        while i < end {
+            if let fh = fileHandle(tape, element: i) { return fh }
+            i = tape.next(after: i)
+        }
+        return nil
+    }
+
     static func appendItem(_ item: XDRSummaryItem, _ tape: Tape, _ bytes: UnsafeRawBufferPointer,
+                           _ range: Range<Int>, _ compound: (array: Int, element: Int)?,
                            _ first: inout Bool, _ out: inout TextBuffer) {
         if item.style == .literal {
             word(item, &first, &out) { _ in }
             return
         }
-        guard let at = tape.find(path: item.path) else { return }
+        if item.style == .currentFH {
+            guard let (array, element) = compound,
+                  let at = currentFileHandle(tape, array: array, element: element) else { return }
+            word(item, &first, &out) { TapeText.appendValue(tape[at], XDRCatalogue.field(tape[at].field), bytes, to: &$0) }
+            return
+        }
+        guard let at = XDRCompound.find(tape, path: item.path, in: range) else { return }
         let e = tape[at]
         let field = XDRCatalogue.field(e.field)
         switch item.style {
-        case .literal:
+        case .literal, .currentFH:
             break
+        case .arms:
+            guard e.kind == .arrayBegin, let main = XDRCompound.mainElement(tape, array: at) else { return }
+            appendElement(tape, bytes, at, main, &first, &out)
         case .count:
-            guard e.kind == .arrayBegin else { return }
+            guard e.kind == .arrayBegin || e.kind == .opaque || e.kind == .string else { return }
             word(item, &first, &out) { $0.append(e.count) }
         case .ifTrue:
             guard e.kind != .absent, e.value != 0 else { return }
@@ -39,13 +139,15 @@ public enum TapeSummary {
             word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
         case .hex:
             guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
-            let digits = max(1, (64 - e.value.leadingZeroBitCount + 3) / 4)
+            let digits = max(Int(item.digits), 1, (64 - e.value.leadingZeroBitCount + 3) / 4)
             word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
         case .address, .port:
             guard e.kind == .string, let (host, port) = UniversalAddress.parse(bytes, e.byteRange) else { return }
             word(item, &first, &out) { out in
                 if item.style == .port { out.append(port) } else { TapeText.appendText(bytes, host, to: &out) }
             }
+        case .value where e.isBegin && (field.hint == .stateid || field.hint == .bitmap):
+            word(item, &first, &out) { TapeText.appendCompound(tape, at, field, bytes, to: &$0) }
         case .value:
             // empty strings and opaques say nothing on one line
             guard !e.isBegin, e.kind != .absent, !((e.kind == .string || e.kind == .opaque) && e.count == 0)
@@ -57,7 +159,7 @@ public enum TapeSummary {
     @inline(__always)
     static func word(_ item: XDRSummaryItem, _ first: inout Bool, _ out: inout TextBuffer,
                      _ value: (inout TextBuffer) -> Void) {
-        if !first { out.append(byte: UInt8(ascii: " ")) }
+        if !first && !item.joined { out.append(byte: UInt8(ascii: " ")) }
         first = false
         out.append(item.prefix)
         value(&out)
@@ -97,6 +199,38 @@ enum TapeText {
         case .structBegin, .arrayBegin, .end, .absent:
             break
         }
+    }
+
+    /// A stateid (`SEQID,0xCRC16` of other, as NFStest shows it) or a bitmap (its words as one
+    /// hex number, word 0 lowest, at least 16 digits: `0x0000000000000012`), from the struct or
+    /// array that begins at tape index `at`.
+    static func appendCompound(_ tape: Tape, _ at: Int, _ field: XDRField, _ bytes: UnsafeRawBufferPointer,
+                               to out: inout TextBuffer) {
+        let e = tape[at]
+        let end = Int(e.value)
+        if field.hint == .bitmap {
+            out.append("0x")
+            let words = end - at - 1
+            for _ in words..<max(words, 2) { out.appendHexDigits(0, digits: 8) }
+            var i = end - 1
+            while i > at {
+                out.appendHexDigits(tape[i].value, digits: 8)
+                i -= 1
+            }
+            return
+        }
+        var seqid: UInt64 = 0
+        var other: ByteRange?
+        var i = at + 1
+        while i < end {
+            let m = tape[i]
+            if m.kind == .uint32 { seqid = m.value }
+            if m.kind == .opaque { other = m.byteRange }
+            i = tape.next(after: i)
+        }
+        out.append(seqid)
+        out.append(",0x")
+        out.appendHexDigits(UInt64(other.map { CRC16.checksum(bytes, $0) } ?? 0), digits: 4)
     }
 
     /// The name of a value in its field's name table, or of a program number.
