@@ -405,6 +405,8 @@ public struct RPCTracker {
             call.bodyHash = Self.digest(b, p.rpc.body)
                 ^ (UInt64(p.rpc.program) << 32 | UInt64(p.rpc.version) << 24 ^ UInt64(p.rpc.procedure))
                 &* 0x9e37_79b9_7f4a_7c15
+            p.rpc.minorVersion = RPCPrograms.minorVersion(tape)
+            call.minorVersion = p.rpc.minorVersion
             if let mapping = RPCPrograms.mappingRequest(program: p.rpc.program, version: p.rpc.version,
                                                         procedure: p.rpc.procedure, tape: tape, bytes: b) {
                 call.mappingProgram = mapping.program
@@ -576,6 +578,7 @@ public struct RPCTracker {
         p.rpc.callFrame = call.frame
         p.rpc.callIndex = call.index
         p.rpc.callFileIndex = call.fileIndex
+        p.rpc.minorVersion = call.minorVersion
         p.rpc.credential.flavor = call.credentialFlavor
         p.rpc.credential.gssProcedure = call.gssProcedure
         p.rpc.credential.gssService = call.gssService

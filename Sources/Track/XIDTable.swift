@@ -29,6 +29,8 @@ public struct CallRecord: Sendable {
     public var gid: UInt32 = 0
     public var gssProcedure: UInt32 = 0
     public var gssService: UInt32 = 0
+    /// The NFSv4 compound's minor version (-1 when none).
+    public var minorVersion: Int32 = -1
     /// A digest of the call's arguments: a retransmission carries the same ones.
     public var bodyHash: UInt64 = 0
     /// This call repeats one already answered: its reply is a duplicate.

@@ -87,6 +87,17 @@ struct DisplayTests {
         #expect(!arp.isEmpty)
     }
 
+    @Test("NFSv4: the minor version, the compound's ops in the procedure column, its main op, a failed status")
+    func nfs4Line() throws {
+        let lines = try first("nfs4/lab-nfsv41.pcap", count: 1_000, json: false)
+        #expect(lines.contains { $0.contains("NFS   v4.1 call  xid:") && $0.contains(" SEQUENCE;PUTFH;") })
+        // A failed LOOKUP: the ops as far as the compound went, then the status.
+        #expect(lines.contains { $0.contains("NFS   v4.1 reply xid:") && $0.hasSuffix(" SEQUENCE;PUTFH;LOOKUP     NFS4ERR_NOENT") })
+        // The seed's OPEN line: the directory handle and name of the main op.
+        let v40 = try first("nfs4/lab-nfsv40.pcap", count: 1_000, json: false)
+        #expect(v40.contains { $0.contains("NFS   v4.0 call  xid:") && $0.contains("PUTFH;") && $0.contains(";OPEN;") && $0.contains(" DH:0x") })
+    }
+
     @Test("JSON: one object per packet, one key per layer, with the seed's names")
     func json() throws {
         let lines = try first("decode/ethernet-tcp-nfsv3.pcap", count: 4, json: true)

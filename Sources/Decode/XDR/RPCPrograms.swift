@@ -57,6 +57,18 @@ public enum RPCPrograms {
     }
 }
 
+extension RPCPrograms {
+    /// The minor version an NFSv4 COMPOUND or CB_COMPOUND call's tape carries; -1 otherwise.
+    public static func minorVersion(_ tape: Tape) -> Int32 {
+        let top = 0..<tape.count
+        if let at = tape.find(NFS4XDR.F.COMPOUND4args_minorversion, in: top)
+            ?? tape.find(NFS4XDR.F.CB_COMPOUND4args_minorversion, in: top) {
+            return Int32(truncatingIfNeeded: tape[at].value)
+        }
+        return -1
+    }
+}
+
 /// What a PORTMAP GETPORT or RPCBIND GETADDR / GETVERSADDR call asks for.
 public struct PortMappingRequest: Sendable, Equatable {
     public var program: UInt32

@@ -18,14 +18,23 @@ enum RPCLine {
         } else {
             out.append(name ?? "RPC", paddedTo: 5)
             out.append(byte: UInt8(ascii: " "))
-            out.append("v\(rpc.version)", paddedTo: 4)
+            out.append(rpc.minorVersion >= 0 ? "v\(rpc.version).\(rpc.minorVersion)" : "v\(rpc.version)",
+                       paddedTo: 4)
             out.append(byte: UInt8(ascii: " "))
             out.append(rpc.isCall ? "call " : "reply")
             out.append(" xid:")
             out.appendHex(UInt64(rpc.xid), digits: 8)
             out.append(byte: UInt8(ascii: " "))
-            if let procedure = RPCPrograms.procedureName(program: rpc.program, version: rpc.version,
-                                                         procedure: rpc.procedure) {
+            let opsStart = out.bytes.count
+            if programLayer(p) != nil,
+               TapeSummary.appendOperations(tape, program: rpc.program, version: rpc.version,
+                                            procedure: rpc.procedure, isReply: !rpc.isCall, to: &out) {
+                // A compound shows its ops where other programs show the procedure (the seed
+                // pads that column to 25).
+                let written = out.bytes.count - opsStart
+                if written < 25 { out.append(String(repeating: " ", count: 25 - written)) }
+            } else if let procedure = RPCPrograms.procedureName(program: rpc.program, version: rpc.version,
+                                                                procedure: rpc.procedure) {
                 out.append(procedure, paddedTo: 10)
             } else {
                 out.append("prog:\(rpc.program) proc:\(rpc.procedure)")
