@@ -58,7 +58,7 @@ struct DisplayTests {
         setenv("TZ", "UTC", 1)
         tzset()
         let trace = try Pktt(files: [Fixtures.path(fixture)])
-        var out = TextBuffer()
+        var out = TextBuffer(flushAt: .max)  // keep everything for the test to read
         var line = OneLineFormatter()
         var jsonLine = JSONPacketFormatter()
         for _ in 0..<count {
@@ -96,6 +96,29 @@ struct DisplayTests {
         // The seed's OPEN line: the directory handle and name of the main op.
         let v40 = try first("nfs4/lab-nfsv40.pcap", count: 1_000, json: false)
         #expect(v40.contains { $0.contains("NFS   v4.0 call  xid:") && $0.contains("PUTFH;") && $0.contains(";OPEN;") && $0.contains(" DH:0x") })
+    }
+
+    @Test("JSON nfs: version, minorversion, tag, ops, an integer status, the failed op and its index, the ops under array")
+    func nfsJSON() throws {
+        let objects = try first("nfs4/lab-nfsv40.pcap", count: 1_000, json: true)
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let nfs = objects.compactMap { $0["nfs"] as? [String: Any] }
+        // Every COMPOUND (the messages with ops) says its version and minor version.
+        let compounds = nfs.filter { $0["ops"] != nil }
+        #expect(!compounds.isEmpty && compounds.allSatisfy { $0["version"] as? Int == 4 && $0["minorversion"] as? Int == 0 })
+        let compound = try #require(nfs.first { ($0["ops"] as? [Int])?.count ?? 0 > 1 })
+        let ops = compound["ops"] as! [Int], array = compound["array"] as! [[String: Any]]
+        #expect(array.count == ops.count)
+        #expect(ops.first == (array.first?["argop_code"] as? Int ?? array.first?["resop_code"] as? Int))
+        let errors = try first("nfs3/lab-nfs-errors.pcap", count: 2_000, json: true)
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .compactMap { $0["nfs"] as? [String: Any] }
+        let failed = try #require(errors.first { $0["failed_op"] != nil && $0["version"] as? Int == 4 })
+        let failedOps = failed["ops"] as! [Int]
+        #expect(failed["status"] as? Int != 0 && failed["failed_op_index"] as? Int == failedOps.count - 1)
+        #expect(failed["failed_op"] as? Int == failedOps.last)
+        let v3 = try #require(errors.first { $0["version"] as? Int == 3 && $0["status_name"] as? String == "NFS3ERR_NOENT" })
+        #expect(v3["status"] as? Int == 2 && v3["resfail"] != nil)
     }
 
     @Test("JSON: one object per packet, one key per layer, with the seed's names")

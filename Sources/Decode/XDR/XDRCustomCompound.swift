@@ -103,3 +103,19 @@ public enum XDRCompound {
         return found
     }
 }
+
+/// The field ids of the NFSv4 COMPOUND and CB_COMPOUND headers, for writers outside Decode.
+public enum NFSCompoundFields {
+    public static let argsTag = NFS4XDR.F.COMPOUND4args_tag
+    public static let argsMinorVersion = NFS4XDR.F.COMPOUND4args_minorversion
+    public static let argsArray = NFS4XDR.F.COMPOUND4args_argarray
+    public static let resStatus = NFS4XDR.F.COMPOUND4res_status
+    public static let resTag = NFS4XDR.F.COMPOUND4res_tag
+    public static let resArray = NFS4XDR.F.COMPOUND4res_resarray
+    public static let callbackArgsTag = NFS4XDR.F.CB_COMPOUND4args_tag
+    public static let callbackArgsMinorVersion = NFS4XDR.F.CB_COMPOUND4args_minorversion
+    public static let callbackArgsArray = NFS4XDR.F.CB_COMPOUND4args_argarray
+    public static let callbackResStatus = NFS4XDR.F.CB_COMPOUND4res_status
+    public static let callbackResTag = NFS4XDR.F.CB_COMPOUND4res_tag
+    public static let callbackResArray = NFS4XDR.F.CB_COMPOUND4res_resarray
+}

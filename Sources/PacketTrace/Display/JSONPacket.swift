@@ -282,7 +282,11 @@ public struct JSONPacketFormatter {
         if p.has(.rpc) {
             out.object("rpc") { out in RPCJSON.append(p.rpc, message: message, to: &out) }
             if let layer = RPCLine.programLayer(p) {
-                out.object(layer.name) { out in TapeJSON.append(tape, bytes: message, to: &out) }
+                if layer == .nfs {
+                    out.object("nfs") { out in NFSJSON.append(p.rpc, tape: tape, bytes: message, to: &out) }
+                } else {
+                    out.object(layer.name) { out in TapeJSON.append(tape, bytes: message, to: &out) }
+                }
             }
         }
         if p.reassembled { out.field("reassembled", true) }

@@ -26,6 +26,30 @@ public enum TapeJSON {
         if tape.incomplete { out.field("incomplete", true) }
     }
 
+    /// As `append`, but top-level entries whose field is in `skipping` are left out (the caller
+    /// wrote them its own way) and those in `renaming` get another key.
+    public static func append(_ tape: Tape, bytes: UnsafeRawBufferPointer, skipping: [UInt16],
+                              renaming: [(field: UInt16, key: String)], fullFileHandles: Bool = false,
+                              to out: inout TextBuffer) {
+        let writer = Writer(tape: tape, bytes: bytes, fullFileHandles: fullFileHandles)
+        var i = 0
+        while i < tape.count {
+            let e = tape[i]
+            if skipping.contains(e.field) {
+                i = tape.next(after: i)
+                continue
+            }
+            if let key = renaming.first(where: { $0.field == e.field })?.key {
+                out.key(key)
+                out.jsonComma = false  // the value follows its key without a separator
+                i = writer.value(at: i, keyed: false, &out)
+                continue
+            }
+            i = writer.value(at: i, keyed: true, &out)
+        }
+        if tape.incomplete { out.field("incomplete", true) }
+    }
+
     struct Writer {
         let tape: Tape
         let bytes: UnsafeRawBufferPointer

@@ -16,7 +16,7 @@ public struct TextBuffer {
     public init(descriptor: Int32 = 1, flushAt: Int = 1 << 16) {
         self.descriptor = descriptor
         self.flushAt = flushAt
-        bytes.reserveCapacity(flushAt + 4096)
+        bytes.reserveCapacity(min(flushAt, 1 << 20) + 4096)
     }
 
     @inline(__always)
