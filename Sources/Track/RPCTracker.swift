@@ -589,7 +589,36 @@ public struct RPCTracker {
     /// A malformed body is an error on this message only: the stream stays in sync.
     private mutating func decodeBody(_ p: inout Packet, bytes: UnsafeRawBufferPointer, truncated: Bool) {
         guard decodesBodies else { return }
-        var reader = XDRReader(bytes, range: p.rpc.body, layer: .rpc, truncated: truncated)
+        var range = p.rpc.body
+        if p.rpc.credential.flavor == RPCConstants.rpcsecGSS {
+            // RFC 2203 section 5.3: only DATA carries the program's arguments and results;
+            // with privacy they are encrypted (the message is still paired and timed).
+            guard p.rpc.credential.gssProcedure == 0 else { return }
+            switch p.rpc.credential.gssService {
+            case 2:
+                // rpc_gss_integ_data: opaque databody_integ<> (seq_num, then the body), checksum.
+                var integrity = XDRReader(bytes, range: range, layer: .rpc, truncated: truncated)
+                do throws(DecodeError) {
+                    let databody = try integrity.opaque()
+                    guard databody.count >= 4 else { throw DecodeError(.shortData, layer: .rpc, offset: databody.offset) }
+                    p.rpc.gssIntegritySequence = Int64(bytes.u32(databody.offset))
+                    range = ByteRange(offset: databody.offset + 4, count: databody.count - 4)
+                } catch {
+                    // A body cut by the snaplen still decodes as far as it goes.
+                    guard error.code == .truncated, range.count >= 8 else {
+                        p.error = error
+                        return
+                    }
+                    p.rpc.gssIntegritySequence = Int64(bytes.u32(range.offset + 4))
+                    range = ByteRange(offset: range.offset + 8, count: range.count - 8)
+                }
+            case 3:
+                return
+            default:
+                break
+            }
+        }
+        var reader = XDRReader(bytes, range: range, layer: .rpc, truncated: truncated)
         do throws(DecodeError) {
             if let layer = try RPCPrograms.decodeBody(program: p.rpc.program, version: p.rpc.version,
                                                       procedure: p.rpc.procedure, isReply: !p.rpc.isCall,

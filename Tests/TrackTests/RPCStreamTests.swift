@@ -304,3 +304,66 @@ struct RPCPortsAndBoundsTests {
         #expect(h.tracker.xids.statistics.expiredUnanswered > 0)
     }
 }
+
+@Suite("RPCSEC_GSS bodies")
+struct RPCSecGSSBodyTests {
+    /// An NFSv3 GETATTR call with an RPCSEC_GSS credential of `service`, its body wrapped as
+    /// RFC 2203 section 5.3.2 has it for integrity.
+    func gssCall(xid: UInt32, service: UInt32) -> [UInt8] {
+        let be = RPCBytes.be32
+        let handle: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let cred = be(1) + be(0) + be(7) + be(service) + be(UInt32(handle.count)) + handle
+        var m = be(xid) + be(0) + be(2) + be(100_003) + be(3) + be(1)
+        m += be(6) + be(UInt32(cred.count)) + cred
+        m += be(6) + be(16) + [UInt8](repeating: 0xee, count: 16)  // the verifier's MIC
+        let args = be(8) + [UInt8](repeating: 0x42, count: 8)  // GETATTR3args: nfs_fh3 of 8 bytes
+        switch service {
+        case 2:
+            let databody = be(7) + args  // seq_num, then the arguments
+            m += be(UInt32(databody.count)) + databody + be(16) + [UInt8](repeating: 0xcc, count: 16)
+        case 3:
+            m += be(24) + [UInt8](repeating: 0x99, count: 24)  // encrypted: opaque to pktt
+        default:
+            m += args
+        }
+        return m
+    }
+
+    func decode(_ frames: [[UInt8]]) -> [(Packet, Tape)] {
+        var tracker = RPCTracker()
+        var out: [(Packet, Tape)] = []
+        for (n, bytes) in frames.enumerated() {
+            var p = Packet()
+            bytes.withUnsafeBytes { b in
+                PacketDecoder.decode(b, linkType: LinkType.ethernet, originalLength: bytes.count, into: &p)
+                tracker.begin(&p, bytes: b, time: Int64(n) * 1_000, frame: n + 1, fileIndex: 0)
+                while tracker.nextMessage(&p, bytes: b, time: Int64(n) * 1_000, frame: n + 1, index: n, fileIndex: 0) != nil {
+                    out.append((p, tracker.tape))
+                }
+            }
+        }
+        return out
+    }
+
+    @Test("Integrity: the arguments inside rpc_gss_integ_data decode, with their sequence number")
+    func integrity() {
+        let seen = decode([RPCBytes.udp(fromClient: true, payload: gssCall(xid: 1, service: 2))])
+        #expect(seen.count == 1)
+        let (p, tape) = seen[0]
+        #expect(p.has(.nfs) && p.error == nil)
+        #expect(p.rpc.gssIntegritySequence == 7)
+        #expect(tape.count > 0 && !tape.incomplete)
+    }
+
+    @Test("Privacy: the body stays opaque, and the reply is still paired and timed")
+    func privacy() {
+        let reply = RPCBytes.be32(1) + RPCBytes.be32(1) + RPCBytes.be32(0) + RPCBytes.be32(6) + RPCBytes.be32(16)
+            + [UInt8](repeating: 0xdd, count: 16) + RPCBytes.be32(0) + RPCBytes.be32(32) + [UInt8](repeating: 0x77, count: 32)
+        let seen = decode([RPCBytes.udp(fromClient: true, payload: gssCall(xid: 1, service: 3)),
+                           RPCBytes.udp(fromClient: false, payload: reply)])
+        #expect(seen.count == 2)
+        #expect(!seen[0].0.has(.nfs) && seen[0].0.error == nil)
+        #expect(seen[1].0.rpc.callSeen && seen[1].0.rpc.latency == 1_000 && seen[1].0.rpc.procedure == 1)
+        #expect(!seen[1].0.has(.nfs) && seen[1].0.error == nil)
+    }
+}

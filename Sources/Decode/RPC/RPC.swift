@@ -46,6 +46,8 @@ public struct RPC: Sendable {
     /// NFSv4 COMPOUND (and CB_COMPOUND): the minor version the call asked for (replies carry
     /// their call's); -1 when not a compound or not known.
     public var minorVersion: Int32 = -1
+    /// RPCSEC_GSS integrity: the sequence number inside the protected body (-1 when none).
+    public var gssIntegritySequence: Int64 = -1
 
     // Pairing, filled by Track's xid table.
     /// A reply whose call was seen (false: the reply keeps only its own header).
@@ -75,6 +77,7 @@ public struct RPC: Sendable {
         mismatchLow = 0; mismatchHigh = 0
         body = .empty; message = .empty
         fragments = 0; recordLength = 0; missingBytes = 0; frame = 0; minorVersion = -1
+        gssIntegritySequence = -1
         callSeen = false; retransmission = false; duplicateReply = false
         latency = 0; callFrame = 0; callIndex = 0; callFileIndex = 0
     }

@@ -60,6 +60,7 @@ enum RPCJSON {
         }
         if rpc.missingBytes > 0 { out.field("missing_bytes", rpc.missingBytes) }
         if rpc.frame != 0 { out.field("frame", rpc.frame) }
+        if rpc.gssIntegritySequence >= 0 { out.field("integrity_seq_num", rpc.gssIntegritySequence) }
     }
 
     static func appendCredential(_ c: RPCCredential, message: UnsafeRawBufferPointer, to out: inout TextBuffer) {
