@@ -110,6 +110,14 @@ struct DisplayTests {
         let ops = compound["ops"] as! [Int], array = compound["array"] as! [[String: Any]]
         #expect(array.count == ops.count)
         #expect(ops.first == (array.first?["argop_code"] as? Int ?? array.first?["resop_code"] as? Int))
+        // Every op knows its file: PUTFH's in a call; in a reply, what GETFH shows, back to the
+        // LOOKUP that moved to it.
+        let putfhCall = try #require(nfs.first { ($0["ops"] as? [Int])?.first == 22 && $0["status"] == nil })
+        #expect((putfhCall["fh"] as? [Any])?.first is String)
+        let lookupReply = try #require(nfs.first { ($0["ops"] as? [Int])?.prefix(4) == [22, 15, 9, 10] && $0["status"] as? Int == 0 })
+        let files = lookupReply["fh"] as! [Any]
+        #expect(files[0] is NSNull && files[1] is NSNull)
+        #expect(files[2] as? String != nil && files[2] as? String == files[3] as? String)
         let errors = try first("nfs3/lab-nfs-errors.pcap", count: 2_000, json: true)
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             .compactMap { $0["nfs"] as? [String: Any] }

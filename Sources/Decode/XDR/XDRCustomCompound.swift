@@ -119,3 +119,18 @@ public enum NFSCompoundFields {
     public static let callbackResTag = NFS4XDR.F.CB_COMPOUND4res_tag
     public static let callbackResArray = NFS4XDR.F.CB_COMPOUND4res_resarray
 }
+
+extension XDRCompound {
+    /// The first file handle inside the element at `element` (PUTFH's `object`, GETFH's result).
+    public static func fileHandle(_ tape: Tape, element: Int) -> ByteRange? {
+        let e = tape[element]
+        guard e.kind == .structBegin else { return nil }
+        var i = element + 1
+        while i < Int(e.value) {
+            let entry = tape[i]
+            if entry.kind == .opaque, XDRCatalogue.field(entry.field).hint == .fileHandle { return entry.byteRange }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -46,6 +46,8 @@ enum NFSJSON {
                     out.field("failed_op_index", elements.count - 1)
                 }
             }
+            appendFileHandles(tape, bytes: bytes, elements: elements, isReply: !rpc.isCall,
+                              main: XDRCompound.mainElement(tape, array: array), to: &out)
             TapeJSON.append(tape, bytes: bytes, skipping: compoundHeader, renaming: arrays, to: &out)
             return
         }
@@ -56,6 +58,73 @@ enum NFSJSON {
             return
         }
         TapeJSON.append(tape, bytes: bytes, to: &out)
+    }
+
+    /// The file each op works on: the current filehandle when it runs, followed through the
+    /// compound (RFC 8881 section 16.2.3: PUTFH sets it, SAVEFH/RESTOREFH keep and bring it
+    /// back, LOOKUP/OPEN/CREATE… move it to an object whose handle only a GETFH in the reply
+    /// shows). `fh` lists them per op (CRC32, null when not visible); `fh_main` is the main op's.
+    static func appendFileHandles(_ tape: Tape, bytes: UnsafeRawBufferPointer, elements: [Int], isReply: Bool,
+                                  main: Int?, to out: inout TextBuffer) {
+        var current: UInt32?, saved: UInt32?
+        var perOp: [UInt32?] = []
+        perOp.reserveCapacity(elements.count)
+        // Where the current object last changed to one the message has not shown yet: a GETFH
+        // in the reply shows it for every op since.
+        var since = 0
+        for (n, element) in elements.enumerated() {
+            guard let (_, op) = XDRCompound.opcode(tape, element: element) else {
+                perOp.append(nil)
+                continue
+            }
+            let handle = XDRCompound.fileHandle(tape, element: element).map { CRC32.checksum(bytes, $0) }
+            switch op {
+            case 22:  // PUTFH: its argument (not echoed in the reply)
+                current = isReply ? nil : handle
+                since = n
+            case 23, 24:  // PUTPUBFH, PUTROOTFH: a handle the message does not show
+                current = nil
+                since = n
+            default: break
+            }
+            perOp.append(current)
+            if op == 10, isReply, let handle {  // GETFH shows the current object
+                current = handle
+                for j in since...n where perOp[j] == nil { perOp[j] = handle }
+            }
+            switch op {
+            case 32: saved = current  // SAVEFH
+            case 31:  // RESTOREFH
+                current = saved
+                since = n + 1
+            case 6, 15, 16, 18, 19, 33, 52:  // CREATE, LOOKUP(P), OPEN, OPENATTR, SECINFO(_NO_NAME)
+                current = nil
+                since = n + 1
+            default: break
+            }
+        }
+        let mainHash = main.flatMap { m in elements.firstIndex(of: m) }.flatMap { perOp[$0] }
+        out.key("fh")
+        out.jsonBeginArray()
+        for (n, hash) in perOp.enumerated() {
+            if n > 0 { out.append(byte: UInt8(ascii: ",")) }
+            if let hash {
+                out.append(byte: UInt8(ascii: "\""))
+                out.appendHexDigits(UInt64(hash), digits: 8)
+                out.append(byte: UInt8(ascii: "\""))
+            } else {
+                out.append("null")
+            }
+        }
+        out.jsonEndArray()
+        if let mainHash {
+            out.object("fh_main") { out in
+                out.key("hash")
+                out.append(byte: UInt8(ascii: "\""))
+                out.appendHexDigits(UInt64(mainHash), digits: 8)
+                out.append(byte: UInt8(ascii: "\""))
+            }
+        }
     }
 
     /// `status` as the integer, `status_name` in words.
