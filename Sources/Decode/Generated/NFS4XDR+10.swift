@@ -2,6 +2,17 @@
 
 extension NFS4XDR {
 
+    /// enum state_protect_how4: a value it does not define is malformed
+    @inline(__always)
+    @discardableResult static func enum_state_protect_how4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
+        let v = try r.int32()
+        guard 0...2 ~= v else {
+            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        }
+        t.enumeration(f, v)
+        return v
+    }
+
     /// union state_protect4_a
     @inline(__always)
     static func members_state_protect4_a(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {

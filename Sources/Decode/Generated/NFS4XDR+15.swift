@@ -240,6 +240,8 @@ extension NFS4XDR {
             case 1: return "OPEN_DELEGATE_READ"
             case 2: return "OPEN_DELEGATE_WRITE"
             case 3: return "OPEN_DELEGATE_NONE_EXT"
+            case 4: return "OPEN_DELEGATE_READ_ATTRS_DELEG"
+            case 5: return "OPEN_DELEGATE_WRITE_ATTRS_DELEG"
             default: return nil
             }
         case 25:  // enum why_no_delegation4

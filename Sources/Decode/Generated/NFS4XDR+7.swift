@@ -463,7 +463,7 @@ extension NFS4XDR {
     @inline(__always)
     @discardableResult static func enum_open_delegation_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
+        guard 0...5 ~= v else {
             throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
         }
         t.enumeration(f, v)

@@ -74,6 +74,10 @@ extension NFS4XDR {
             try decode_open_write_delegation4(F.open_delegation4_write, &r, &t)
         case 3:  // OPEN_DELEGATE_NONE_EXT
             try decode_open_none_delegation4(F.open_delegation4_od_whynone, &r, &t)
+        case 4:  // OPEN_DELEGATE_READ_ATTRS_DELEG
+            try decode_open_read_delegation4(F.open_delegation4_read_attrs, &r, &t)
+        case 5:  // OPEN_DELEGATE_WRITE_ATTRS_DELEG
+            try decode_open_write_delegation4(F.open_delegation4_write_attrs, &r, &t)
         default:  // no arm for this value: the union is malformed
             throw DecodeError(.badValue, layer: r.layer, offset: at)
         }
@@ -540,11 +544,5 @@ extension NFS4XDR {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_RENEW4args(&r, &t)
         t.end()
-    }
-
-    /// struct RENEW4res
-    @inline(__always)
-    static func members_RENEW4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try enum_nfsstat4(F.RENEW4res_status, &r, &t)
     }
 }

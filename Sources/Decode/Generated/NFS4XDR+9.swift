@@ -2,6 +2,12 @@
 
 extension NFS4XDR {
 
+    /// struct RENEW4res
+    @inline(__always)
+    static func members_RENEW4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try enum_nfsstat4(F.RENEW4res_status, &r, &t)
+    }
+
     static func decode_RENEW4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_RENEW4res(&r, &t)
@@ -534,16 +540,5 @@ extension NFS4XDR {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_ssv_sp_parms4(&r, &t)
         t.end()
-    }
-
-    /// enum state_protect_how4: a value it does not define is malformed
-    @inline(__always)
-    @discardableResult static func enum_state_protect_how4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
-        let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
-        }
-        t.enumeration(f, v)
-        return v
     }
 }

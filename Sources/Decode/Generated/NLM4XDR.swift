@@ -4,102 +4,102 @@
 enum NLM4XDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let nlm4_holder_exclusive: UInt16 = 1507
-        static let nlm4_holder_svid: UInt16 = 1508
-        static let nlm4_holder_oh: UInt16 = 1509
-        static let nlm4_holder_l_offset: UInt16 = 1510
-        static let nlm4_holder_l_len: UInt16 = 1511
-        static let nlm4_testrply_stat: UInt16 = 1512
-        static let nlm4_testrply_holder: UInt16 = 1513
-        static let nlm4_stat_stat: UInt16 = 1514
-        static let nlm4_res_cookie: UInt16 = 1515
-        static let nlm4_res_stat: UInt16 = 1516
-        static let nlm4_testres_cookie: UInt16 = 1517
-        static let nlm4_testres_stat: UInt16 = 1518
-        static let nlm4_lock_caller_name: UInt16 = 1519
-        static let nlm4_lock_fh: UInt16 = 1520
-        static let nlm4_lock_oh: UInt16 = 1521
-        static let nlm4_lock_svid: UInt16 = 1522
-        static let nlm4_lock_l_offset: UInt16 = 1523
-        static let nlm4_lock_l_len: UInt16 = 1524
-        static let nlm4_lockargs_cookie: UInt16 = 1525
-        static let nlm4_lockargs_block: UInt16 = 1526
-        static let nlm4_lockargs_exclusive: UInt16 = 1527
-        static let nlm4_lockargs_alock: UInt16 = 1528
-        static let nlm4_lockargs_reclaim: UInt16 = 1529
-        static let nlm4_lockargs_state: UInt16 = 1530
-        static let nlm4_cancargs_cookie: UInt16 = 1531
-        static let nlm4_cancargs_block: UInt16 = 1532
-        static let nlm4_cancargs_exclusive: UInt16 = 1533
-        static let nlm4_cancargs_alock: UInt16 = 1534
-        static let nlm4_testargs_cookie: UInt16 = 1535
-        static let nlm4_testargs_exclusive: UInt16 = 1536
-        static let nlm4_testargs_alock: UInt16 = 1537
-        static let nlm4_unlockargs_cookie: UInt16 = 1538
-        static let nlm4_unlockargs_alock: UInt16 = 1539
-        static let nlm4_share_caller_name: UInt16 = 1540
-        static let nlm4_share_fh: UInt16 = 1541
-        static let nlm4_share_oh: UInt16 = 1542
-        static let nlm4_share_mode: UInt16 = 1543
-        static let nlm4_share_access: UInt16 = 1544
-        static let nlm4_shareargs_cookie: UInt16 = 1545
-        static let nlm4_shareargs_share: UInt16 = 1546
-        static let nlm4_shareargs_reclaim: UInt16 = 1547
-        static let nlm4_shareres_cookie: UInt16 = 1548
-        static let nlm4_shareres_stat: UInt16 = 1549
-        static let nlm4_shareres_sequence: UInt16 = 1550
-        static let nlm4_notify_name: UInt16 = 1551
-        static let nlm4_notify_state: UInt16 = 1552
+        static let nlm4_holder_exclusive: UInt16 = 1509
+        static let nlm4_holder_svid: UInt16 = 1510
+        static let nlm4_holder_oh: UInt16 = 1511
+        static let nlm4_holder_l_offset: UInt16 = 1512
+        static let nlm4_holder_l_len: UInt16 = 1513
+        static let nlm4_testrply_stat: UInt16 = 1514
+        static let nlm4_testrply_holder: UInt16 = 1515
+        static let nlm4_stat_stat: UInt16 = 1516
+        static let nlm4_res_cookie: UInt16 = 1517
+        static let nlm4_res_stat: UInt16 = 1518
+        static let nlm4_testres_cookie: UInt16 = 1519
+        static let nlm4_testres_stat: UInt16 = 1520
+        static let nlm4_lock_caller_name: UInt16 = 1521
+        static let nlm4_lock_fh: UInt16 = 1522
+        static let nlm4_lock_oh: UInt16 = 1523
+        static let nlm4_lock_svid: UInt16 = 1524
+        static let nlm4_lock_l_offset: UInt16 = 1525
+        static let nlm4_lock_l_len: UInt16 = 1526
+        static let nlm4_lockargs_cookie: UInt16 = 1527
+        static let nlm4_lockargs_block: UInt16 = 1528
+        static let nlm4_lockargs_exclusive: UInt16 = 1529
+        static let nlm4_lockargs_alock: UInt16 = 1530
+        static let nlm4_lockargs_reclaim: UInt16 = 1531
+        static let nlm4_lockargs_state: UInt16 = 1532
+        static let nlm4_cancargs_cookie: UInt16 = 1533
+        static let nlm4_cancargs_block: UInt16 = 1534
+        static let nlm4_cancargs_exclusive: UInt16 = 1535
+        static let nlm4_cancargs_alock: UInt16 = 1536
+        static let nlm4_testargs_cookie: UInt16 = 1537
+        static let nlm4_testargs_exclusive: UInt16 = 1538
+        static let nlm4_testargs_alock: UInt16 = 1539
+        static let nlm4_unlockargs_cookie: UInt16 = 1540
+        static let nlm4_unlockargs_alock: UInt16 = 1541
+        static let nlm4_share_caller_name: UInt16 = 1542
+        static let nlm4_share_fh: UInt16 = 1543
+        static let nlm4_share_oh: UInt16 = 1544
+        static let nlm4_share_mode: UInt16 = 1545
+        static let nlm4_share_access: UInt16 = 1546
+        static let nlm4_shareargs_cookie: UInt16 = 1547
+        static let nlm4_shareargs_share: UInt16 = 1548
+        static let nlm4_shareargs_reclaim: UInt16 = 1549
+        static let nlm4_shareres_cookie: UInt16 = 1550
+        static let nlm4_shareres_stat: UInt16 = 1551
+        static let nlm4_shareres_sequence: UInt16 = 1552
+        static let nlm4_notify_name: UInt16 = 1553
+        static let nlm4_notify_state: UInt16 = 1554
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("exclusive", parent: "nlm4_holder", type: "bool", names: 0, hint: .none),  // 1507
-        XDRField("svid", parent: "nlm4_holder", type: "int32", names: 0, hint: .none),  // 1508
-        XDRField("oh", parent: "nlm4_holder", type: "netobj", names: 0, hint: .none),  // 1509
-        XDRField("l_offset", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1510
-        XDRField("l_len", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1511
-        XDRField("stat", parent: "nlm4_testrply", type: "nlm4_stats", names: 44, hint: .none),  // 1512
-        XDRField("holder", parent: "nlm4_testrply", type: "nlm4_holder", names: 0, hint: .none),  // 1513
-        XDRField("stat", parent: "nlm4_stat", type: "nlm4_stats", names: 44, hint: .none),  // 1514
-        XDRField("cookie", parent: "nlm4_res", type: "netobj", names: 0, hint: .none),  // 1515
-        XDRField("stat", parent: "nlm4_res", type: "nlm4_stat", names: 0, hint: .none),  // 1516
-        XDRField("cookie", parent: "nlm4_testres", type: "netobj", names: 0, hint: .none),  // 1517
-        XDRField("stat", parent: "nlm4_testres", type: "nlm4_testrply", names: 0, hint: .none),  // 1518
-        XDRField("caller_name", parent: "nlm4_lock", type: "string<1024>", names: 0, hint: .none),  // 1519
-        XDRField("fh", parent: "nlm4_lock", type: "netobj", names: 0, hint: .fileHandle),  // 1520
-        XDRField("oh", parent: "nlm4_lock", type: "netobj", names: 0, hint: .none),  // 1521
-        XDRField("svid", parent: "nlm4_lock", type: "int32", names: 0, hint: .none),  // 1522
-        XDRField("l_offset", parent: "nlm4_lock", type: "uint64", names: 0, hint: .none),  // 1523
-        XDRField("l_len", parent: "nlm4_lock", type: "uint64", names: 0, hint: .none),  // 1524
-        XDRField("cookie", parent: "nlm4_lockargs", type: "netobj", names: 0, hint: .none),  // 1525
-        XDRField("block", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1526
-        XDRField("exclusive", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1527
-        XDRField("alock", parent: "nlm4_lockargs", type: "nlm4_lock", names: 0, hint: .none),  // 1528
-        XDRField("reclaim", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1529
-        XDRField("state", parent: "nlm4_lockargs", type: "int32", names: 0, hint: .none),  // 1530
-        XDRField("cookie", parent: "nlm4_cancargs", type: "netobj", names: 0, hint: .none),  // 1531
-        XDRField("block", parent: "nlm4_cancargs", type: "bool", names: 0, hint: .none),  // 1532
-        XDRField("exclusive", parent: "nlm4_cancargs", type: "bool", names: 0, hint: .none),  // 1533
-        XDRField("alock", parent: "nlm4_cancargs", type: "nlm4_lock", names: 0, hint: .none),  // 1534
-        XDRField("cookie", parent: "nlm4_testargs", type: "netobj", names: 0, hint: .none),  // 1535
-        XDRField("exclusive", parent: "nlm4_testargs", type: "bool", names: 0, hint: .none),  // 1536
-        XDRField("alock", parent: "nlm4_testargs", type: "nlm4_lock", names: 0, hint: .none),  // 1537
-        XDRField("cookie", parent: "nlm4_unlockargs", type: "netobj", names: 0, hint: .none),  // 1538
-        XDRField("alock", parent: "nlm4_unlockargs", type: "nlm4_lock", names: 0, hint: .none),  // 1539
-        XDRField("caller_name", parent: "nlm4_share", type: "string<1024>", names: 0, hint: .none),  // 1540
-        XDRField("fh", parent: "nlm4_share", type: "netobj", names: 0, hint: .fileHandle),  // 1541
-        XDRField("oh", parent: "nlm4_share", type: "netobj", names: 0, hint: .none),  // 1542
-        XDRField("mode", parent: "nlm4_share", type: "fsh4_mode", names: 45, hint: .none),  // 1543
-        XDRField("access", parent: "nlm4_share", type: "fsh4_access", names: 46, hint: .none),  // 1544
-        XDRField("cookie", parent: "nlm4_shareargs", type: "netobj", names: 0, hint: .none),  // 1545
-        XDRField("share", parent: "nlm4_shareargs", type: "nlm4_share", names: 0, hint: .none),  // 1546
-        XDRField("reclaim", parent: "nlm4_shareargs", type: "bool", names: 0, hint: .none),  // 1547
-        XDRField("cookie", parent: "nlm4_shareres", type: "netobj", names: 0, hint: .none),  // 1548
-        XDRField("stat", parent: "nlm4_shareres", type: "nlm4_stats", names: 44, hint: .none),  // 1549
-        XDRField("sequence", parent: "nlm4_shareres", type: "int32", names: 0, hint: .none),  // 1550
-        XDRField("name", parent: "nlm4_notify", type: "string<1025>", names: 0, hint: .none),  // 1551
-        XDRField("state", parent: "nlm4_notify", type: "int32", names: 0, hint: .none),  // 1552
+        XDRField("exclusive", parent: "nlm4_holder", type: "bool", names: 0, hint: .none),  // 1509
+        XDRField("svid", parent: "nlm4_holder", type: "int32", names: 0, hint: .none),  // 1510
+        XDRField("oh", parent: "nlm4_holder", type: "netobj", names: 0, hint: .none),  // 1511
+        XDRField("l_offset", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1512
+        XDRField("l_len", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1513
+        XDRField("stat", parent: "nlm4_testrply", type: "nlm4_stats", names: 44, hint: .none),  // 1514
+        XDRField("holder", parent: "nlm4_testrply", type: "nlm4_holder", names: 0, hint: .none),  // 1515
+        XDRField("stat", parent: "nlm4_stat", type: "nlm4_stats", names: 44, hint: .none),  // 1516
+        XDRField("cookie", parent: "nlm4_res", type: "netobj", names: 0, hint: .none),  // 1517
+        XDRField("stat", parent: "nlm4_res", type: "nlm4_stat", names: 0, hint: .none),  // 1518
+        XDRField("cookie", parent: "nlm4_testres", type: "netobj", names: 0, hint: .none),  // 1519
+        XDRField("stat", parent: "nlm4_testres", type: "nlm4_testrply", names: 0, hint: .none),  // 1520
+        XDRField("caller_name", parent: "nlm4_lock", type: "string<1024>", names: 0, hint: .none),  // 1521
+        XDRField("fh", parent: "nlm4_lock", type: "netobj", names: 0, hint: .fileHandle),  // 1522
+        XDRField("oh", parent: "nlm4_lock", type: "netobj", names: 0, hint: .none),  // 1523
+        XDRField("svid", parent: "nlm4_lock", type: "int32", names: 0, hint: .none),  // 1524
+        XDRField("l_offset", parent: "nlm4_lock", type: "uint64", names: 0, hint: .none),  // 1525
+        XDRField("l_len", parent: "nlm4_lock", type: "uint64", names: 0, hint: .none),  // 1526
+        XDRField("cookie", parent: "nlm4_lockargs", type: "netobj", names: 0, hint: .none),  // 1527
+        XDRField("block", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1528
+        XDRField("exclusive", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1529
+        XDRField("alock", parent: "nlm4_lockargs", type: "nlm4_lock", names: 0, hint: .none),  // 1530
+        XDRField("reclaim", parent: "nlm4_lockargs", type: "bool", names: 0, hint: .none),  // 1531
+        XDRField("state", parent: "nlm4_lockargs", type: "int32", names: 0, hint: .none),  // 1532
+        XDRField("cookie", parent: "nlm4_cancargs", type: "netobj", names: 0, hint: .none),  // 1533
+        XDRField("block", parent: "nlm4_cancargs", type: "bool", names: 0, hint: .none),  // 1534
+        XDRField("exclusive", parent: "nlm4_cancargs", type: "bool", names: 0, hint: .none),  // 1535
+        XDRField("alock", parent: "nlm4_cancargs", type: "nlm4_lock", names: 0, hint: .none),  // 1536
+        XDRField("cookie", parent: "nlm4_testargs", type: "netobj", names: 0, hint: .none),  // 1537
+        XDRField("exclusive", parent: "nlm4_testargs", type: "bool", names: 0, hint: .none),  // 1538
+        XDRField("alock", parent: "nlm4_testargs", type: "nlm4_lock", names: 0, hint: .none),  // 1539
+        XDRField("cookie", parent: "nlm4_unlockargs", type: "netobj", names: 0, hint: .none),  // 1540
+        XDRField("alock", parent: "nlm4_unlockargs", type: "nlm4_lock", names: 0, hint: .none),  // 1541
+        XDRField("caller_name", parent: "nlm4_share", type: "string<1024>", names: 0, hint: .none),  // 1542
+        XDRField("fh", parent: "nlm4_share", type: "netobj", names: 0, hint: .fileHandle),  // 1543
+        XDRField("oh", parent: "nlm4_share", type: "netobj", names: 0, hint: .none),  // 1544
+        XDRField("mode", parent: "nlm4_share", type: "fsh4_mode", names: 45, hint: .none),  // 1545
+        XDRField("access", parent: "nlm4_share", type: "fsh4_access", names: 46, hint: .none),  // 1546
+        XDRField("cookie", parent: "nlm4_shareargs", type: "netobj", names: 0, hint: .none),  // 1547
+        XDRField("share", parent: "nlm4_shareargs", type: "nlm4_share", names: 0, hint: .none),  // 1548
+        XDRField("reclaim", parent: "nlm4_shareargs", type: "bool", names: 0, hint: .none),  // 1549
+        XDRField("cookie", parent: "nlm4_shareres", type: "netobj", names: 0, hint: .none),  // 1550
+        XDRField("stat", parent: "nlm4_shareres", type: "nlm4_stats", names: 44, hint: .none),  // 1551
+        XDRField("sequence", parent: "nlm4_shareres", type: "int32", names: 0, hint: .none),  // 1552
+        XDRField("name", parent: "nlm4_notify", type: "string<1025>", names: 0, hint: .none),  // 1553
+        XDRField("state", parent: "nlm4_notify", type: "int32", names: 0, hint: .none),  // 1554
     ]
 
     /// enum nlm4_stats: a value it does not define is malformed

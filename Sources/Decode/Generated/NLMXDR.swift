@@ -4,102 +4,102 @@
 enum NLMXDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let nlm_holder_exclusive: UInt16 = 1461
-        static let nlm_holder_uppid: UInt16 = 1462
-        static let nlm_holder_oh: UInt16 = 1463
-        static let nlm_holder_l_offset: UInt16 = 1464
-        static let nlm_holder_l_len: UInt16 = 1465
-        static let nlm_testrply_stat: UInt16 = 1466
-        static let nlm_testrply_holder: UInt16 = 1467
-        static let nlm_stat_stat: UInt16 = 1468
-        static let nlm_res_cookie: UInt16 = 1469
-        static let nlm_res_stat: UInt16 = 1470
-        static let nlm_testres_cookie: UInt16 = 1471
-        static let nlm_testres_test_stat: UInt16 = 1472
-        static let nlm_lock_caller_name: UInt16 = 1473
-        static let nlm_lock_fh: UInt16 = 1474
-        static let nlm_lock_oh: UInt16 = 1475
-        static let nlm_lock_uppid: UInt16 = 1476
-        static let nlm_lock_l_offset: UInt16 = 1477
-        static let nlm_lock_l_len: UInt16 = 1478
-        static let nlm_lockargs_cookie: UInt16 = 1479
-        static let nlm_lockargs_block: UInt16 = 1480
-        static let nlm_lockargs_exclusive: UInt16 = 1481
-        static let nlm_lockargs_alock: UInt16 = 1482
-        static let nlm_lockargs_reclaim: UInt16 = 1483
-        static let nlm_lockargs_state: UInt16 = 1484
-        static let nlm_cancargs_cookie: UInt16 = 1485
-        static let nlm_cancargs_block: UInt16 = 1486
-        static let nlm_cancargs_exclusive: UInt16 = 1487
-        static let nlm_cancargs_alock: UInt16 = 1488
-        static let nlm_testargs_cookie: UInt16 = 1489
-        static let nlm_testargs_exclusive: UInt16 = 1490
-        static let nlm_testargs_alock: UInt16 = 1491
-        static let nlm_unlockargs_cookie: UInt16 = 1492
-        static let nlm_unlockargs_alock: UInt16 = 1493
-        static let nlm_share_caller_name: UInt16 = 1494
-        static let nlm_share_fh: UInt16 = 1495
-        static let nlm_share_oh: UInt16 = 1496
-        static let nlm_share_mode: UInt16 = 1497
-        static let nlm_share_access: UInt16 = 1498
-        static let nlm_shareargs_cookie: UInt16 = 1499
-        static let nlm_shareargs_share: UInt16 = 1500
-        static let nlm_shareargs_reclaim: UInt16 = 1501
-        static let nlm_shareres_cookie: UInt16 = 1502
-        static let nlm_shareres_stat: UInt16 = 1503
-        static let nlm_shareres_sequence: UInt16 = 1504
-        static let nlm_notify_name: UInt16 = 1505
-        static let nlm_notify_state: UInt16 = 1506
+        static let nlm_holder_exclusive: UInt16 = 1463
+        static let nlm_holder_uppid: UInt16 = 1464
+        static let nlm_holder_oh: UInt16 = 1465
+        static let nlm_holder_l_offset: UInt16 = 1466
+        static let nlm_holder_l_len: UInt16 = 1467
+        static let nlm_testrply_stat: UInt16 = 1468
+        static let nlm_testrply_holder: UInt16 = 1469
+        static let nlm_stat_stat: UInt16 = 1470
+        static let nlm_res_cookie: UInt16 = 1471
+        static let nlm_res_stat: UInt16 = 1472
+        static let nlm_testres_cookie: UInt16 = 1473
+        static let nlm_testres_test_stat: UInt16 = 1474
+        static let nlm_lock_caller_name: UInt16 = 1475
+        static let nlm_lock_fh: UInt16 = 1476
+        static let nlm_lock_oh: UInt16 = 1477
+        static let nlm_lock_uppid: UInt16 = 1478
+        static let nlm_lock_l_offset: UInt16 = 1479
+        static let nlm_lock_l_len: UInt16 = 1480
+        static let nlm_lockargs_cookie: UInt16 = 1481
+        static let nlm_lockargs_block: UInt16 = 1482
+        static let nlm_lockargs_exclusive: UInt16 = 1483
+        static let nlm_lockargs_alock: UInt16 = 1484
+        static let nlm_lockargs_reclaim: UInt16 = 1485
+        static let nlm_lockargs_state: UInt16 = 1486
+        static let nlm_cancargs_cookie: UInt16 = 1487
+        static let nlm_cancargs_block: UInt16 = 1488
+        static let nlm_cancargs_exclusive: UInt16 = 1489
+        static let nlm_cancargs_alock: UInt16 = 1490
+        static let nlm_testargs_cookie: UInt16 = 1491
+        static let nlm_testargs_exclusive: UInt16 = 1492
+        static let nlm_testargs_alock: UInt16 = 1493
+        static let nlm_unlockargs_cookie: UInt16 = 1494
+        static let nlm_unlockargs_alock: UInt16 = 1495
+        static let nlm_share_caller_name: UInt16 = 1496
+        static let nlm_share_fh: UInt16 = 1497
+        static let nlm_share_oh: UInt16 = 1498
+        static let nlm_share_mode: UInt16 = 1499
+        static let nlm_share_access: UInt16 = 1500
+        static let nlm_shareargs_cookie: UInt16 = 1501
+        static let nlm_shareargs_share: UInt16 = 1502
+        static let nlm_shareargs_reclaim: UInt16 = 1503
+        static let nlm_shareres_cookie: UInt16 = 1504
+        static let nlm_shareres_stat: UInt16 = 1505
+        static let nlm_shareres_sequence: UInt16 = 1506
+        static let nlm_notify_name: UInt16 = 1507
+        static let nlm_notify_state: UInt16 = 1508
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("exclusive", parent: "nlm_holder", type: "bool", names: 0, hint: .none),  // 1461
-        XDRField("uppid", parent: "nlm_holder", type: "int", names: 0, hint: .none),  // 1462
-        XDRField("oh", parent: "nlm_holder", type: "netobj", names: 0, hint: .none),  // 1463
-        XDRField("l_offset", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1464
-        XDRField("l_len", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1465
-        XDRField("stat", parent: "nlm_testrply", type: "nlm_stats", names: 41, hint: .none),  // 1466
-        XDRField("holder", parent: "nlm_testrply", type: "nlm_holder", names: 0, hint: .none),  // 1467
-        XDRField("stat", parent: "nlm_stat", type: "nlm_stats", names: 41, hint: .none),  // 1468
-        XDRField("cookie", parent: "nlm_res", type: "netobj", names: 0, hint: .none),  // 1469
-        XDRField("stat", parent: "nlm_res", type: "nlm_stat", names: 0, hint: .none),  // 1470
-        XDRField("cookie", parent: "nlm_testres", type: "netobj", names: 0, hint: .none),  // 1471
-        XDRField("test_stat", parent: "nlm_testres", type: "nlm_testrply", names: 0, hint: .none),  // 1472
-        XDRField("caller_name", parent: "nlm_lock", type: "string<1024>", names: 0, hint: .none),  // 1473
-        XDRField("fh", parent: "nlm_lock", type: "netobj", names: 0, hint: .fileHandle),  // 1474
-        XDRField("oh", parent: "nlm_lock", type: "netobj", names: 0, hint: .none),  // 1475
-        XDRField("uppid", parent: "nlm_lock", type: "int", names: 0, hint: .none),  // 1476
-        XDRField("l_offset", parent: "nlm_lock", type: "unsigned int", names: 0, hint: .none),  // 1477
-        XDRField("l_len", parent: "nlm_lock", type: "unsigned int", names: 0, hint: .none),  // 1478
-        XDRField("cookie", parent: "nlm_lockargs", type: "netobj", names: 0, hint: .none),  // 1479
-        XDRField("block", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1480
-        XDRField("exclusive", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1481
-        XDRField("alock", parent: "nlm_lockargs", type: "nlm_lock", names: 0, hint: .none),  // 1482
-        XDRField("reclaim", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1483
-        XDRField("state", parent: "nlm_lockargs", type: "int", names: 0, hint: .none),  // 1484
-        XDRField("cookie", parent: "nlm_cancargs", type: "netobj", names: 0, hint: .none),  // 1485
-        XDRField("block", parent: "nlm_cancargs", type: "bool", names: 0, hint: .none),  // 1486
-        XDRField("exclusive", parent: "nlm_cancargs", type: "bool", names: 0, hint: .none),  // 1487
-        XDRField("alock", parent: "nlm_cancargs", type: "nlm_lock", names: 0, hint: .none),  // 1488
-        XDRField("cookie", parent: "nlm_testargs", type: "netobj", names: 0, hint: .none),  // 1489
-        XDRField("exclusive", parent: "nlm_testargs", type: "bool", names: 0, hint: .none),  // 1490
-        XDRField("alock", parent: "nlm_testargs", type: "nlm_lock", names: 0, hint: .none),  // 1491
-        XDRField("cookie", parent: "nlm_unlockargs", type: "netobj", names: 0, hint: .none),  // 1492
-        XDRField("alock", parent: "nlm_unlockargs", type: "nlm_lock", names: 0, hint: .none),  // 1493
-        XDRField("caller_name", parent: "nlm_share", type: "string<1024>", names: 0, hint: .none),  // 1494
-        XDRField("fh", parent: "nlm_share", type: "netobj", names: 0, hint: .fileHandle),  // 1495
-        XDRField("oh", parent: "nlm_share", type: "netobj", names: 0, hint: .none),  // 1496
-        XDRField("mode", parent: "nlm_share", type: "fsh_mode", names: 42, hint: .none),  // 1497
-        XDRField("access", parent: "nlm_share", type: "fsh_access", names: 43, hint: .none),  // 1498
-        XDRField("cookie", parent: "nlm_shareargs", type: "netobj", names: 0, hint: .none),  // 1499
-        XDRField("share", parent: "nlm_shareargs", type: "nlm_share", names: 0, hint: .none),  // 1500
-        XDRField("reclaim", parent: "nlm_shareargs", type: "bool", names: 0, hint: .none),  // 1501
-        XDRField("cookie", parent: "nlm_shareres", type: "netobj", names: 0, hint: .none),  // 1502
-        XDRField("stat", parent: "nlm_shareres", type: "nlm_stats", names: 41, hint: .none),  // 1503
-        XDRField("sequence", parent: "nlm_shareres", type: "int", names: 0, hint: .none),  // 1504
-        XDRField("name", parent: "nlm_notify", type: "string<1025>", names: 0, hint: .none),  // 1505
-        XDRField("state", parent: "nlm_notify", type: "int", names: 0, hint: .none),  // 1506
+        XDRField("exclusive", parent: "nlm_holder", type: "bool", names: 0, hint: .none),  // 1463
+        XDRField("uppid", parent: "nlm_holder", type: "int", names: 0, hint: .none),  // 1464
+        XDRField("oh", parent: "nlm_holder", type: "netobj", names: 0, hint: .none),  // 1465
+        XDRField("l_offset", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1466
+        XDRField("l_len", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1467
+        XDRField("stat", parent: "nlm_testrply", type: "nlm_stats", names: 41, hint: .none),  // 1468
+        XDRField("holder", parent: "nlm_testrply", type: "nlm_holder", names: 0, hint: .none),  // 1469
+        XDRField("stat", parent: "nlm_stat", type: "nlm_stats", names: 41, hint: .none),  // 1470
+        XDRField("cookie", parent: "nlm_res", type: "netobj", names: 0, hint: .none),  // 1471
+        XDRField("stat", parent: "nlm_res", type: "nlm_stat", names: 0, hint: .none),  // 1472
+        XDRField("cookie", parent: "nlm_testres", type: "netobj", names: 0, hint: .none),  // 1473
+        XDRField("test_stat", parent: "nlm_testres", type: "nlm_testrply", names: 0, hint: .none),  // 1474
+        XDRField("caller_name", parent: "nlm_lock", type: "string<1024>", names: 0, hint: .none),  // 1475
+        XDRField("fh", parent: "nlm_lock", type: "netobj", names: 0, hint: .fileHandle),  // 1476
+        XDRField("oh", parent: "nlm_lock", type: "netobj", names: 0, hint: .none),  // 1477
+        XDRField("uppid", parent: "nlm_lock", type: "int", names: 0, hint: .none),  // 1478
+        XDRField("l_offset", parent: "nlm_lock", type: "unsigned int", names: 0, hint: .none),  // 1479
+        XDRField("l_len", parent: "nlm_lock", type: "unsigned int", names: 0, hint: .none),  // 1480
+        XDRField("cookie", parent: "nlm_lockargs", type: "netobj", names: 0, hint: .none),  // 1481
+        XDRField("block", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1482
+        XDRField("exclusive", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1483
+        XDRField("alock", parent: "nlm_lockargs", type: "nlm_lock", names: 0, hint: .none),  // 1484
+        XDRField("reclaim", parent: "nlm_lockargs", type: "bool", names: 0, hint: .none),  // 1485
+        XDRField("state", parent: "nlm_lockargs", type: "int", names: 0, hint: .none),  // 1486
+        XDRField("cookie", parent: "nlm_cancargs", type: "netobj", names: 0, hint: .none),  // 1487
+        XDRField("block", parent: "nlm_cancargs", type: "bool", names: 0, hint: .none),  // 1488
+        XDRField("exclusive", parent: "nlm_cancargs", type: "bool", names: 0, hint: .none),  // 1489
+        XDRField("alock", parent: "nlm_cancargs", type: "nlm_lock", names: 0, hint: .none),  // 1490
+        XDRField("cookie", parent: "nlm_testargs", type: "netobj", names: 0, hint: .none),  // 1491
+        XDRField("exclusive", parent: "nlm_testargs", type: "bool", names: 0, hint: .none),  // 1492
+        XDRField("alock", parent: "nlm_testargs", type: "nlm_lock", names: 0, hint: .none),  // 1493
+        XDRField("cookie", parent: "nlm_unlockargs", type: "netobj", names: 0, hint: .none),  // 1494
+        XDRField("alock", parent: "nlm_unlockargs", type: "nlm_lock", names: 0, hint: .none),  // 1495
+        XDRField("caller_name", parent: "nlm_share", type: "string<1024>", names: 0, hint: .none),  // 1496
+        XDRField("fh", parent: "nlm_share", type: "netobj", names: 0, hint: .fileHandle),  // 1497
+        XDRField("oh", parent: "nlm_share", type: "netobj", names: 0, hint: .none),  // 1498
+        XDRField("mode", parent: "nlm_share", type: "fsh_mode", names: 42, hint: .none),  // 1499
+        XDRField("access", parent: "nlm_share", type: "fsh_access", names: 43, hint: .none),  // 1500
+        XDRField("cookie", parent: "nlm_shareargs", type: "netobj", names: 0, hint: .none),  // 1501
+        XDRField("share", parent: "nlm_shareargs", type: "nlm_share", names: 0, hint: .none),  // 1502
+        XDRField("reclaim", parent: "nlm_shareargs", type: "bool", names: 0, hint: .none),  // 1503
+        XDRField("cookie", parent: "nlm_shareres", type: "netobj", names: 0, hint: .none),  // 1504
+        XDRField("stat", parent: "nlm_shareres", type: "nlm_stats", names: 41, hint: .none),  // 1505
+        XDRField("sequence", parent: "nlm_shareres", type: "int", names: 0, hint: .none),  // 1506
+        XDRField("name", parent: "nlm_notify", type: "string<1025>", names: 0, hint: .none),  // 1507
+        XDRField("state", parent: "nlm_notify", type: "int", names: 0, hint: .none),  // 1508
     ]
 
     /// enum nlm_stats: a value it does not define is malformed

@@ -4,38 +4,38 @@
 enum NSMXDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let sm_name_mon_name: UInt16 = 1553
-        static let sm_stat_res_res_stat: UInt16 = 1554
-        static let sm_stat_res_state: UInt16 = 1555
-        static let sm_stat_state: UInt16 = 1556
-        static let my_id_my_name: UInt16 = 1557
-        static let my_id_my_prog: UInt16 = 1558
-        static let my_id_my_vers: UInt16 = 1559
-        static let my_id_my_proc: UInt16 = 1560
-        static let mon_id_mon_name: UInt16 = 1561
-        static let mon_id_my_id: UInt16 = 1562
-        static let mon_mon_id: UInt16 = 1563
-        static let mon_priv: UInt16 = 1564
-        static let stat_chge_mon_name: UInt16 = 1565
-        static let stat_chge_state: UInt16 = 1566
+        static let sm_name_mon_name: UInt16 = 1555
+        static let sm_stat_res_res_stat: UInt16 = 1556
+        static let sm_stat_res_state: UInt16 = 1557
+        static let sm_stat_state: UInt16 = 1558
+        static let my_id_my_name: UInt16 = 1559
+        static let my_id_my_prog: UInt16 = 1560
+        static let my_id_my_vers: UInt16 = 1561
+        static let my_id_my_proc: UInt16 = 1562
+        static let mon_id_mon_name: UInt16 = 1563
+        static let mon_id_my_id: UInt16 = 1564
+        static let mon_mon_id: UInt16 = 1565
+        static let mon_priv: UInt16 = 1566
+        static let stat_chge_mon_name: UInt16 = 1567
+        static let stat_chge_state: UInt16 = 1568
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("mon_name", parent: "sm_name", type: "string<1024>", names: 0, hint: .none),  // 1553
-        XDRField("res_stat", parent: "sm_stat_res", type: "res", names: 47, hint: .none),  // 1554
-        XDRField("state", parent: "sm_stat_res", type: "int", names: 0, hint: .none),  // 1555
-        XDRField("state", parent: "sm_stat", type: "int", names: 0, hint: .none),  // 1556
-        XDRField("my_name", parent: "my_id", type: "string<1024>", names: 0, hint: .none),  // 1557
-        XDRField("my_prog", parent: "my_id", type: "int", names: 0, hint: .program),  // 1558
-        XDRField("my_vers", parent: "my_id", type: "int", names: 0, hint: .none),  // 1559
-        XDRField("my_proc", parent: "my_id", type: "int", names: 0, hint: .none),  // 1560
-        XDRField("mon_name", parent: "mon_id", type: "string<1024>", names: 0, hint: .none),  // 1561
-        XDRField("my_id", parent: "mon_id", type: "my_id", names: 0, hint: .none),  // 1562
-        XDRField("mon_id", parent: "mon", type: "mon_id", names: 0, hint: .none),  // 1563
-        XDRField("priv", parent: "mon", type: "opaque[16]", names: 0, hint: .none),  // 1564
-        XDRField("mon_name", parent: "stat_chge", type: "string<1024>", names: 0, hint: .none),  // 1565
-        XDRField("state", parent: "stat_chge", type: "int", names: 0, hint: .none),  // 1566
+        XDRField("mon_name", parent: "sm_name", type: "string<1024>", names: 0, hint: .none),  // 1555
+        XDRField("res_stat", parent: "sm_stat_res", type: "res", names: 47, hint: .none),  // 1556
+        XDRField("state", parent: "sm_stat_res", type: "int", names: 0, hint: .none),  // 1557
+        XDRField("state", parent: "sm_stat", type: "int", names: 0, hint: .none),  // 1558
+        XDRField("my_name", parent: "my_id", type: "string<1024>", names: 0, hint: .none),  // 1559
+        XDRField("my_prog", parent: "my_id", type: "int", names: 0, hint: .program),  // 1560
+        XDRField("my_vers", parent: "my_id", type: "int", names: 0, hint: .none),  // 1561
+        XDRField("my_proc", parent: "my_id", type: "int", names: 0, hint: .none),  // 1562
+        XDRField("mon_name", parent: "mon_id", type: "string<1024>", names: 0, hint: .none),  // 1563
+        XDRField("my_id", parent: "mon_id", type: "my_id", names: 0, hint: .none),  // 1564
+        XDRField("mon_id", parent: "mon", type: "mon_id", names: 0, hint: .none),  // 1565
+        XDRField("priv", parent: "mon", type: "opaque[16]", names: 0, hint: .none),  // 1566
+        XDRField("mon_name", parent: "stat_chge", type: "string<1024>", names: 0, hint: .none),  // 1567
+        XDRField("state", parent: "stat_chge", type: "int", names: 0, hint: .none),  // 1568
     ]
 
     /// struct sm_name

@@ -4,166 +4,166 @@
 enum NfsaclXDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let aclent_type: UInt16 = 1383
-        static let aclent_id: UInt16 = 1384
-        static let aclent_perm: UInt16 = 1385
-        static let secattr_mask: UInt16 = 1386
-        static let secattr_aclcnt: UInt16 = 1387
-        static let secattr_aclent: UInt16 = 1388
-        static let secattr_dfaclcnt: UInt16 = 1389
-        static let secattr_dfaclent: UInt16 = 1390
-        static let timeval_seconds: UInt16 = 1391
-        static let timeval_useconds: UInt16 = 1392
-        static let fattr_type: UInt16 = 1393
-        static let fattr_mode: UInt16 = 1394
-        static let fattr_nlink: UInt16 = 1395
-        static let fattr_uid: UInt16 = 1396
-        static let fattr_gid: UInt16 = 1397
-        static let fattr_size: UInt16 = 1398
-        static let fattr_blocksize: UInt16 = 1399
-        static let fattr_rdev: UInt16 = 1400
-        static let fattr_blocks: UInt16 = 1401
-        static let fattr_fsid: UInt16 = 1402
-        static let fattr_fileid: UInt16 = 1403
-        static let fattr_atime: UInt16 = 1404
-        static let fattr_mtime: UInt16 = 1405
-        static let fattr_ctime: UInt16 = 1406
-        static let GETACL2args_fh: UInt16 = 1407
-        static let GETACL2args_mask: UInt16 = 1408
-        static let GETACL2resok_attr: UInt16 = 1409
-        static let GETACL2resok_acl: UInt16 = 1410
-        static let GETACL2res_status: UInt16 = 1411
-        static let GETACL2res_resok: UInt16 = 1412
-        static let SETACL2args_fh: UInt16 = 1413
-        static let SETACL2args_acl: UInt16 = 1414
-        static let attrstat2_status: UInt16 = 1415
-        static let attrstat2_attributes: UInt16 = 1416
-        static let ACCESS2args_fh: UInt16 = 1417
-        static let ACCESS2args_access: UInt16 = 1418
-        static let ACCESS2resok_attr: UInt16 = 1419
-        static let ACCESS2resok_access: UInt16 = 1420
-        static let ACCESS2res_status: UInt16 = 1421
-        static let ACCESS2res_resok: UInt16 = 1422
-        static let GETXATTRDIR2args_fh: UInt16 = 1423
-        static let GETXATTRDIR2args_create: UInt16 = 1424
-        static let GETXATTRDIR2resok_fh: UInt16 = 1425
-        static let GETXATTRDIR2resok_attr: UInt16 = 1426
-        static let GETXATTRDIR2res_status: UInt16 = 1427
-        static let GETXATTRDIR2res_resok: UInt16 = 1428
-        static let specdata3_specdata1: UInt16 = 1429
-        static let specdata3_specdata2: UInt16 = 1430
-        static let nfstime3_seconds: UInt16 = 1431
-        static let nfstime3_nseconds: UInt16 = 1432
-        static let fattr3_type: UInt16 = 1433
-        static let fattr3_mode: UInt16 = 1434
-        static let fattr3_nlink: UInt16 = 1435
-        static let fattr3_uid: UInt16 = 1436
-        static let fattr3_gid: UInt16 = 1437
-        static let fattr3_size: UInt16 = 1438
-        static let fattr3_used: UInt16 = 1439
-        static let fattr3_rdev: UInt16 = 1440
-        static let fattr3_fsid: UInt16 = 1441
-        static let fattr3_fileid: UInt16 = 1442
-        static let fattr3_atime: UInt16 = 1443
-        static let fattr3_mtime: UInt16 = 1444
-        static let fattr3_ctime: UInt16 = 1445
-        static let post_op_attr_attributes_follow: UInt16 = 1446
-        static let post_op_attr_attributes: UInt16 = 1447
-        static let GETACL3args_fh: UInt16 = 1448
-        static let GETACL3args_mask: UInt16 = 1449
-        static let GETACL3resok_attr: UInt16 = 1450
-        static let GETACL3resok_acl: UInt16 = 1451
-        static let GETACL3resfail_attr: UInt16 = 1452
-        static let GETACL3res_status: UInt16 = 1453
-        static let GETACL3res_resok: UInt16 = 1454
-        static let GETACL3res_resfail: UInt16 = 1455
-        static let SETACL3args_fh: UInt16 = 1456
-        static let SETACL3args_acl: UInt16 = 1457
-        static let SETACL3res_status: UInt16 = 1458
-        static let SETACL3res_attr: UInt16 = 1459
-        static let ACLPROC2_GETATTR_fh: UInt16 = 1460
+        static let aclent_type: UInt16 = 1385
+        static let aclent_id: UInt16 = 1386
+        static let aclent_perm: UInt16 = 1387
+        static let secattr_mask: UInt16 = 1388
+        static let secattr_aclcnt: UInt16 = 1389
+        static let secattr_aclent: UInt16 = 1390
+        static let secattr_dfaclcnt: UInt16 = 1391
+        static let secattr_dfaclent: UInt16 = 1392
+        static let timeval_seconds: UInt16 = 1393
+        static let timeval_useconds: UInt16 = 1394
+        static let fattr_type: UInt16 = 1395
+        static let fattr_mode: UInt16 = 1396
+        static let fattr_nlink: UInt16 = 1397
+        static let fattr_uid: UInt16 = 1398
+        static let fattr_gid: UInt16 = 1399
+        static let fattr_size: UInt16 = 1400
+        static let fattr_blocksize: UInt16 = 1401
+        static let fattr_rdev: UInt16 = 1402
+        static let fattr_blocks: UInt16 = 1403
+        static let fattr_fsid: UInt16 = 1404
+        static let fattr_fileid: UInt16 = 1405
+        static let fattr_atime: UInt16 = 1406
+        static let fattr_mtime: UInt16 = 1407
+        static let fattr_ctime: UInt16 = 1408
+        static let GETACL2args_fh: UInt16 = 1409
+        static let GETACL2args_mask: UInt16 = 1410
+        static let GETACL2resok_attr: UInt16 = 1411
+        static let GETACL2resok_acl: UInt16 = 1412
+        static let GETACL2res_status: UInt16 = 1413
+        static let GETACL2res_resok: UInt16 = 1414
+        static let SETACL2args_fh: UInt16 = 1415
+        static let SETACL2args_acl: UInt16 = 1416
+        static let attrstat2_status: UInt16 = 1417
+        static let attrstat2_attributes: UInt16 = 1418
+        static let ACCESS2args_fh: UInt16 = 1419
+        static let ACCESS2args_access: UInt16 = 1420
+        static let ACCESS2resok_attr: UInt16 = 1421
+        static let ACCESS2resok_access: UInt16 = 1422
+        static let ACCESS2res_status: UInt16 = 1423
+        static let ACCESS2res_resok: UInt16 = 1424
+        static let GETXATTRDIR2args_fh: UInt16 = 1425
+        static let GETXATTRDIR2args_create: UInt16 = 1426
+        static let GETXATTRDIR2resok_fh: UInt16 = 1427
+        static let GETXATTRDIR2resok_attr: UInt16 = 1428
+        static let GETXATTRDIR2res_status: UInt16 = 1429
+        static let GETXATTRDIR2res_resok: UInt16 = 1430
+        static let specdata3_specdata1: UInt16 = 1431
+        static let specdata3_specdata2: UInt16 = 1432
+        static let nfstime3_seconds: UInt16 = 1433
+        static let nfstime3_nseconds: UInt16 = 1434
+        static let fattr3_type: UInt16 = 1435
+        static let fattr3_mode: UInt16 = 1436
+        static let fattr3_nlink: UInt16 = 1437
+        static let fattr3_uid: UInt16 = 1438
+        static let fattr3_gid: UInt16 = 1439
+        static let fattr3_size: UInt16 = 1440
+        static let fattr3_used: UInt16 = 1441
+        static let fattr3_rdev: UInt16 = 1442
+        static let fattr3_fsid: UInt16 = 1443
+        static let fattr3_fileid: UInt16 = 1444
+        static let fattr3_atime: UInt16 = 1445
+        static let fattr3_mtime: UInt16 = 1446
+        static let fattr3_ctime: UInt16 = 1447
+        static let post_op_attr_attributes_follow: UInt16 = 1448
+        static let post_op_attr_attributes: UInt16 = 1449
+        static let GETACL3args_fh: UInt16 = 1450
+        static let GETACL3args_mask: UInt16 = 1451
+        static let GETACL3resok_attr: UInt16 = 1452
+        static let GETACL3resok_acl: UInt16 = 1453
+        static let GETACL3resfail_attr: UInt16 = 1454
+        static let GETACL3res_status: UInt16 = 1455
+        static let GETACL3res_resok: UInt16 = 1456
+        static let GETACL3res_resfail: UInt16 = 1457
+        static let SETACL3args_fh: UInt16 = 1458
+        static let SETACL3args_acl: UInt16 = 1459
+        static let SETACL3res_status: UInt16 = 1460
+        static let SETACL3res_attr: UInt16 = 1461
+        static let ACLPROC2_GETATTR_fh: UInt16 = 1462
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("type", parent: "aclent", type: "unsigned int", names: 0, hint: .hex),  // 1383
-        XDRField("id", parent: "aclent", type: "unsigned int", names: 0, hint: .none),  // 1384
-        XDRField("perm", parent: "aclent", type: "unsigned int", names: 0, hint: .none),  // 1385
-        XDRField("mask", parent: "secattr", type: "unsigned int", names: 0, hint: .hex),  // 1386
-        XDRField("aclcnt", parent: "secattr", type: "int", names: 0, hint: .none),  // 1387
-        XDRField("aclent", parent: "secattr", type: "aclent<>", names: 0, hint: .none),  // 1388
-        XDRField("dfaclcnt", parent: "secattr", type: "int", names: 0, hint: .none),  // 1389
-        XDRField("dfaclent", parent: "secattr", type: "aclent<>", names: 0, hint: .none),  // 1390
-        XDRField("seconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1391
-        XDRField("useconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1392
-        XDRField("type", parent: "fattr", type: "ftype", names: 37, hint: .none),  // 1393
-        XDRField("mode", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1394
-        XDRField("nlink", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1395
-        XDRField("uid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1396
-        XDRField("gid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1397
-        XDRField("size", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1398
-        XDRField("blocksize", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1399
-        XDRField("rdev", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1400
-        XDRField("blocks", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1401
-        XDRField("fsid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1402
-        XDRField("fileid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1403
-        XDRField("atime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1404
-        XDRField("mtime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1405
-        XDRField("ctime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1406
-        XDRField("fh", parent: "GETACL2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1407
-        XDRField("mask", parent: "GETACL2args", type: "unsigned int", names: 0, hint: .hex),  // 1408
-        XDRField("attr", parent: "GETACL2resok", type: "fattr", names: 0, hint: .none),  // 1409
-        XDRField("acl", parent: "GETACL2resok", type: "secattr", names: 0, hint: .none),  // 1410
-        XDRField("status", parent: "GETACL2res", type: "nfsstat", names: 38, hint: .none),  // 1411
-        XDRField("resok", parent: "GETACL2res", type: "GETACL2resok", names: 0, hint: .none),  // 1412
-        XDRField("fh", parent: "SETACL2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1413
-        XDRField("acl", parent: "SETACL2args", type: "secattr", names: 0, hint: .none),  // 1414
-        XDRField("status", parent: "attrstat2", type: "nfsstat", names: 38, hint: .none),  // 1415
-        XDRField("attributes", parent: "attrstat2", type: "fattr", names: 0, hint: .none),  // 1416
-        XDRField("fh", parent: "ACCESS2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1417
-        XDRField("access", parent: "ACCESS2args", type: "unsigned int", names: 0, hint: .hex),  // 1418
-        XDRField("attr", parent: "ACCESS2resok", type: "fattr", names: 0, hint: .none),  // 1419
-        XDRField("access", parent: "ACCESS2resok", type: "unsigned int", names: 0, hint: .hex),  // 1420
-        XDRField("status", parent: "ACCESS2res", type: "nfsstat", names: 38, hint: .none),  // 1421
-        XDRField("resok", parent: "ACCESS2res", type: "ACCESS2resok", names: 0, hint: .none),  // 1422
-        XDRField("fh", parent: "GETXATTRDIR2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1423
-        XDRField("create", parent: "GETXATTRDIR2args", type: "bool", names: 0, hint: .none),  // 1424
-        XDRField("fh", parent: "GETXATTRDIR2resok", type: "fhandle", names: 0, hint: .fileHandle),  // 1425
-        XDRField("attr", parent: "GETXATTRDIR2resok", type: "fattr", names: 0, hint: .none),  // 1426
-        XDRField("status", parent: "GETXATTRDIR2res", type: "nfsstat", names: 38, hint: .none),  // 1427
-        XDRField("resok", parent: "GETXATTRDIR2res", type: "GETXATTRDIR2resok", names: 0, hint: .none),  // 1428
-        XDRField("specdata1", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1429
-        XDRField("specdata2", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1430
-        XDRField("seconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1431
-        XDRField("nseconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1432
-        XDRField("type", parent: "fattr3", type: "ftype3", names: 39, hint: .none),  // 1433
-        XDRField("mode", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1434
-        XDRField("nlink", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1435
-        XDRField("uid", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1436
-        XDRField("gid", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1437
-        XDRField("size", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1438
-        XDRField("used", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1439
-        XDRField("rdev", parent: "fattr3", type: "specdata3", names: 0, hint: .none),  // 1440
-        XDRField("fsid", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1441
-        XDRField("fileid", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1442
-        XDRField("atime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1443
-        XDRField("mtime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1444
-        XDRField("ctime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1445
-        XDRField("attributes_follow", parent: "post_op_attr", type: "bool", names: 0, hint: .none),  // 1446
-        XDRField("attributes", parent: "post_op_attr", type: "fattr3", names: 0, hint: .none),  // 1447
-        XDRField("fh", parent: "GETACL3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 1448
-        XDRField("mask", parent: "GETACL3args", type: "unsigned int", names: 0, hint: .hex),  // 1449
-        XDRField("attr", parent: "GETACL3resok", type: "post_op_attr", names: 0, hint: .none),  // 1450
-        XDRField("acl", parent: "GETACL3resok", type: "secattr", names: 0, hint: .none),  // 1451
-        XDRField("attr", parent: "GETACL3resfail", type: "post_op_attr", names: 0, hint: .none),  // 1452
-        XDRField("status", parent: "GETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1453
-        XDRField("resok", parent: "GETACL3res", type: "GETACL3resok", names: 0, hint: .none),  // 1454
-        XDRField("resfail", parent: "GETACL3res", type: "GETACL3resfail", names: 0, hint: .none),  // 1455
-        XDRField("fh", parent: "SETACL3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 1456
-        XDRField("acl", parent: "SETACL3args", type: "secattr", names: 0, hint: .none),  // 1457
-        XDRField("status", parent: "SETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1458
-        XDRField("attr", parent: "SETACL3res", type: "post_op_attr", names: 0, hint: .none),  // 1459
-        XDRField("fh", parent: "ACLPROC2_GETATTR", type: "fhandle", names: 0, hint: .fileHandle),  // 1460
+        XDRField("type", parent: "aclent", type: "unsigned int", names: 0, hint: .hex),  // 1385
+        XDRField("id", parent: "aclent", type: "unsigned int", names: 0, hint: .none),  // 1386
+        XDRField("perm", parent: "aclent", type: "unsigned int", names: 0, hint: .none),  // 1387
+        XDRField("mask", parent: "secattr", type: "unsigned int", names: 0, hint: .hex),  // 1388
+        XDRField("aclcnt", parent: "secattr", type: "int", names: 0, hint: .none),  // 1389
+        XDRField("aclent", parent: "secattr", type: "aclent<>", names: 0, hint: .none),  // 1390
+        XDRField("dfaclcnt", parent: "secattr", type: "int", names: 0, hint: .none),  // 1391
+        XDRField("dfaclent", parent: "secattr", type: "aclent<>", names: 0, hint: .none),  // 1392
+        XDRField("seconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1393
+        XDRField("useconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1394
+        XDRField("type", parent: "fattr", type: "ftype", names: 37, hint: .none),  // 1395
+        XDRField("mode", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1396
+        XDRField("nlink", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1397
+        XDRField("uid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1398
+        XDRField("gid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1399
+        XDRField("size", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1400
+        XDRField("blocksize", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1401
+        XDRField("rdev", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1402
+        XDRField("blocks", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1403
+        XDRField("fsid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1404
+        XDRField("fileid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1405
+        XDRField("atime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1406
+        XDRField("mtime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1407
+        XDRField("ctime", parent: "fattr", type: "timeval", names: 0, hint: .none),  // 1408
+        XDRField("fh", parent: "GETACL2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1409
+        XDRField("mask", parent: "GETACL2args", type: "unsigned int", names: 0, hint: .hex),  // 1410
+        XDRField("attr", parent: "GETACL2resok", type: "fattr", names: 0, hint: .none),  // 1411
+        XDRField("acl", parent: "GETACL2resok", type: "secattr", names: 0, hint: .none),  // 1412
+        XDRField("status", parent: "GETACL2res", type: "nfsstat", names: 38, hint: .none),  // 1413
+        XDRField("resok", parent: "GETACL2res", type: "GETACL2resok", names: 0, hint: .none),  // 1414
+        XDRField("fh", parent: "SETACL2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1415
+        XDRField("acl", parent: "SETACL2args", type: "secattr", names: 0, hint: .none),  // 1416
+        XDRField("status", parent: "attrstat2", type: "nfsstat", names: 38, hint: .none),  // 1417
+        XDRField("attributes", parent: "attrstat2", type: "fattr", names: 0, hint: .none),  // 1418
+        XDRField("fh", parent: "ACCESS2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1419
+        XDRField("access", parent: "ACCESS2args", type: "unsigned int", names: 0, hint: .hex),  // 1420
+        XDRField("attr", parent: "ACCESS2resok", type: "fattr", names: 0, hint: .none),  // 1421
+        XDRField("access", parent: "ACCESS2resok", type: "unsigned int", names: 0, hint: .hex),  // 1422
+        XDRField("status", parent: "ACCESS2res", type: "nfsstat", names: 38, hint: .none),  // 1423
+        XDRField("resok", parent: "ACCESS2res", type: "ACCESS2resok", names: 0, hint: .none),  // 1424
+        XDRField("fh", parent: "GETXATTRDIR2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1425
+        XDRField("create", parent: "GETXATTRDIR2args", type: "bool", names: 0, hint: .none),  // 1426
+        XDRField("fh", parent: "GETXATTRDIR2resok", type: "fhandle", names: 0, hint: .fileHandle),  // 1427
+        XDRField("attr", parent: "GETXATTRDIR2resok", type: "fattr", names: 0, hint: .none),  // 1428
+        XDRField("status", parent: "GETXATTRDIR2res", type: "nfsstat", names: 38, hint: .none),  // 1429
+        XDRField("resok", parent: "GETXATTRDIR2res", type: "GETXATTRDIR2resok", names: 0, hint: .none),  // 1430
+        XDRField("specdata1", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1431
+        XDRField("specdata2", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1432
+        XDRField("seconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1433
+        XDRField("nseconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1434
+        XDRField("type", parent: "fattr3", type: "ftype3", names: 39, hint: .none),  // 1435
+        XDRField("mode", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1436
+        XDRField("nlink", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1437
+        XDRField("uid", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1438
+        XDRField("gid", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1439
+        XDRField("size", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1440
+        XDRField("used", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1441
+        XDRField("rdev", parent: "fattr3", type: "specdata3", names: 0, hint: .none),  // 1442
+        XDRField("fsid", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1443
+        XDRField("fileid", parent: "fattr3", type: "unsigned hyper", names: 0, hint: .none),  // 1444
+        XDRField("atime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1445
+        XDRField("mtime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1446
+        XDRField("ctime", parent: "fattr3", type: "nfstime3", names: 0, hint: .none),  // 1447
+        XDRField("attributes_follow", parent: "post_op_attr", type: "bool", names: 0, hint: .none),  // 1448
+        XDRField("attributes", parent: "post_op_attr", type: "fattr3", names: 0, hint: .none),  // 1449
+        XDRField("fh", parent: "GETACL3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 1450
+        XDRField("mask", parent: "GETACL3args", type: "unsigned int", names: 0, hint: .hex),  // 1451
+        XDRField("attr", parent: "GETACL3resok", type: "post_op_attr", names: 0, hint: .none),  // 1452
+        XDRField("acl", parent: "GETACL3resok", type: "secattr", names: 0, hint: .none),  // 1453
+        XDRField("attr", parent: "GETACL3resfail", type: "post_op_attr", names: 0, hint: .none),  // 1454
+        XDRField("status", parent: "GETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1455
+        XDRField("resok", parent: "GETACL3res", type: "GETACL3resok", names: 0, hint: .none),  // 1456
+        XDRField("resfail", parent: "GETACL3res", type: "GETACL3resfail", names: 0, hint: .none),  // 1457
+        XDRField("fh", parent: "SETACL3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 1458
+        XDRField("acl", parent: "SETACL3args", type: "secattr", names: 0, hint: .none),  // 1459
+        XDRField("status", parent: "SETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1460
+        XDRField("attr", parent: "SETACL3res", type: "post_op_attr", names: 0, hint: .none),  // 1461
+        XDRField("fh", parent: "ACLPROC2_GETATTR", type: "fhandle", names: 0, hint: .fileHandle),  // 1462
     ]
 
     /// struct aclent

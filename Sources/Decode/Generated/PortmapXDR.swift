@@ -4,40 +4,40 @@
 enum PortmapXDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let mapping_prog: UInt16 = 1567
-        static let mapping_vers: UInt16 = 1568
-        static let mapping_prot: UInt16 = 1569
-        static let mapping_port: UInt16 = 1570
-        static let pmaplist_map: UInt16 = 1571
-        static let call_args_prog: UInt16 = 1572
-        static let call_args_vers: UInt16 = 1573
-        static let call_args_proc: UInt16 = 1574
-        static let call_args_args: UInt16 = 1575
-        static let call_result_port: UInt16 = 1576
-        static let call_result_res: UInt16 = 1577
-        static let PMAPPROC_SET_result: UInt16 = 1578
-        static let PMAPPROC_UNSET_result: UInt16 = 1579
-        static let PMAPPROC_GETPORT_port: UInt16 = 1580
-        static let PMAPPROC_DUMP_maplist: UInt16 = 1581
+        static let mapping_prog: UInt16 = 1569
+        static let mapping_vers: UInt16 = 1570
+        static let mapping_prot: UInt16 = 1571
+        static let mapping_port: UInt16 = 1572
+        static let pmaplist_map: UInt16 = 1573
+        static let call_args_prog: UInt16 = 1574
+        static let call_args_vers: UInt16 = 1575
+        static let call_args_proc: UInt16 = 1576
+        static let call_args_args: UInt16 = 1577
+        static let call_result_port: UInt16 = 1578
+        static let call_result_res: UInt16 = 1579
+        static let PMAPPROC_SET_result: UInt16 = 1580
+        static let PMAPPROC_UNSET_result: UInt16 = 1581
+        static let PMAPPROC_GETPORT_port: UInt16 = 1582
+        static let PMAPPROC_DUMP_maplist: UInt16 = 1583
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("prog", parent: "mapping", type: "unsigned int", names: 0, hint: .program),  // 1567
-        XDRField("vers", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1568
-        XDRField("prot", parent: "mapping", type: "unsigned int", names: 48, hint: .none),  // 1569
-        XDRField("port", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1570
-        XDRField("map", parent: "pmaplist", type: "mapping", names: 0, hint: .none),  // 1571
-        XDRField("prog", parent: "call_args", type: "unsigned int", names: 0, hint: .program),  // 1572
-        XDRField("vers", parent: "call_args", type: "unsigned int", names: 0, hint: .none),  // 1573
-        XDRField("proc", parent: "call_args", type: "unsigned int", names: 0, hint: .none),  // 1574
-        XDRField("args", parent: "call_args", type: "opaque<>", names: 0, hint: .none),  // 1575
-        XDRField("port", parent: "call_result", type: "unsigned int", names: 0, hint: .none),  // 1576
-        XDRField("res", parent: "call_result", type: "opaque<>", names: 0, hint: .none),  // 1577
-        XDRField("result", parent: "PMAPPROC_SET", type: "bool", names: 0, hint: .none),  // 1578
-        XDRField("result", parent: "PMAPPROC_UNSET", type: "bool", names: 0, hint: .none),  // 1579
-        XDRField("port", parent: "PMAPPROC_GETPORT", type: "unsigned int", names: 0, hint: .none),  // 1580
-        XDRField("maplist", parent: "PMAPPROC_DUMP", type: "pmaplist_ptr", names: 0, hint: .none),  // 1581
+        XDRField("prog", parent: "mapping", type: "unsigned int", names: 0, hint: .program),  // 1569
+        XDRField("vers", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1570
+        XDRField("prot", parent: "mapping", type: "unsigned int", names: 48, hint: .none),  // 1571
+        XDRField("port", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1572
+        XDRField("map", parent: "pmaplist", type: "mapping", names: 0, hint: .none),  // 1573
+        XDRField("prog", parent: "call_args", type: "unsigned int", names: 0, hint: .program),  // 1574
+        XDRField("vers", parent: "call_args", type: "unsigned int", names: 0, hint: .none),  // 1575
+        XDRField("proc", parent: "call_args", type: "unsigned int", names: 0, hint: .none),  // 1576
+        XDRField("args", parent: "call_args", type: "opaque<>", names: 0, hint: .none),  // 1577
+        XDRField("port", parent: "call_result", type: "unsigned int", names: 0, hint: .none),  // 1578
+        XDRField("res", parent: "call_result", type: "opaque<>", names: 0, hint: .none),  // 1579
+        XDRField("result", parent: "PMAPPROC_SET", type: "bool", names: 0, hint: .none),  // 1580
+        XDRField("result", parent: "PMAPPROC_UNSET", type: "bool", names: 0, hint: .none),  // 1581
+        XDRField("port", parent: "PMAPPROC_GETPORT", type: "unsigned int", names: 0, hint: .none),  // 1582
+        XDRField("maplist", parent: "PMAPPROC_DUMP", type: "pmaplist_ptr", names: 0, hint: .none),  // 1583
     ]
 
     /// struct mapping

@@ -4,104 +4,104 @@
 enum RpcbindXDR {
     /// Field ids: indexes into `XDRCatalogue.fields`.
     enum F {
-        static let rpcb_r_prog: UInt16 = 1582
-        static let rpcb_r_vers: UInt16 = 1583
-        static let rpcb_r_netid: UInt16 = 1584
-        static let rpcb_r_addr: UInt16 = 1585
-        static let rpcb_r_owner: UInt16 = 1586
-        static let rp__list_rpcb_map: UInt16 = 1587
-        static let rpcb_rmtcallargs_prog: UInt16 = 1588
-        static let rpcb_rmtcallargs_vers: UInt16 = 1589
-        static let rpcb_rmtcallargs_proc: UInt16 = 1590
-        static let rpcb_rmtcallargs_args: UInt16 = 1591
-        static let rpcb_rmtcallres_addr: UInt16 = 1592
-        static let rpcb_rmtcallres_results: UInt16 = 1593
-        static let rpcb_entry_r_maddr: UInt16 = 1594
-        static let rpcb_entry_r_nc_netid: UInt16 = 1595
-        static let rpcb_entry_r_nc_semantics: UInt16 = 1596
-        static let rpcb_entry_r_nc_protofmly: UInt16 = 1597
-        static let rpcb_entry_r_nc_proto: UInt16 = 1598
-        static let rpcb_entry_list_rpcb_entry_map: UInt16 = 1599
-        static let rpcbs_addrlist_prog: UInt16 = 1600
-        static let rpcbs_addrlist_vers: UInt16 = 1601
-        static let rpcbs_addrlist_success: UInt16 = 1602
-        static let rpcbs_addrlist_failure: UInt16 = 1603
-        static let rpcbs_addrlist_netid: UInt16 = 1604
-        static let rpcbs_rmtcalllist_prog: UInt16 = 1605
-        static let rpcbs_rmtcalllist_vers: UInt16 = 1606
-        static let rpcbs_rmtcalllist_proc: UInt16 = 1607
-        static let rpcbs_rmtcalllist_success: UInt16 = 1608
-        static let rpcbs_rmtcalllist_failure: UInt16 = 1609
-        static let rpcbs_rmtcalllist_indirect: UInt16 = 1610
-        static let rpcbs_rmtcalllist_netid: UInt16 = 1611
-        static let rpcb_stat_info: UInt16 = 1612
-        static let rpcb_stat_setinfo: UInt16 = 1613
-        static let rpcb_stat_unsetinfo: UInt16 = 1614
-        static let rpcb_stat_addrinfo: UInt16 = 1615
-        static let rpcb_stat_rmtinfo: UInt16 = 1616
-        static let netbuf_maxlen: UInt16 = 1617
-        static let netbuf_buf: UInt16 = 1618
-        static let RPCBPROC_SET_result: UInt16 = 1619
-        static let RPCBPROC_UNSET_result: UInt16 = 1620
-        static let RPCBPROC_GETADDR_r_addr: UInt16 = 1621
-        static let RPCBPROC_DUMP_rpcblist: UInt16 = 1622
-        static let RPCBPROC_GETTIME_time: UInt16 = 1623
-        static let RPCBPROC_UADDR2TADDR_uaddr: UInt16 = 1624
-        static let RPCBPROC_TADDR2UADDR_uaddr: UInt16 = 1625
-        static let RPCBPROC_GETVERSADDR_r_addr: UInt16 = 1626
-        static let RPCBPROC_GETADDRLIST_entries: UInt16 = 1627
-        static let RPCBPROC_GETSTAT_stats: UInt16 = 1628
+        static let rpcb_r_prog: UInt16 = 1584
+        static let rpcb_r_vers: UInt16 = 1585
+        static let rpcb_r_netid: UInt16 = 1586
+        static let rpcb_r_addr: UInt16 = 1587
+        static let rpcb_r_owner: UInt16 = 1588
+        static let rp__list_rpcb_map: UInt16 = 1589
+        static let rpcb_rmtcallargs_prog: UInt16 = 1590
+        static let rpcb_rmtcallargs_vers: UInt16 = 1591
+        static let rpcb_rmtcallargs_proc: UInt16 = 1592
+        static let rpcb_rmtcallargs_args: UInt16 = 1593
+        static let rpcb_rmtcallres_addr: UInt16 = 1594
+        static let rpcb_rmtcallres_results: UInt16 = 1595
+        static let rpcb_entry_r_maddr: UInt16 = 1596
+        static let rpcb_entry_r_nc_netid: UInt16 = 1597
+        static let rpcb_entry_r_nc_semantics: UInt16 = 1598
+        static let rpcb_entry_r_nc_protofmly: UInt16 = 1599
+        static let rpcb_entry_r_nc_proto: UInt16 = 1600
+        static let rpcb_entry_list_rpcb_entry_map: UInt16 = 1601
+        static let rpcbs_addrlist_prog: UInt16 = 1602
+        static let rpcbs_addrlist_vers: UInt16 = 1603
+        static let rpcbs_addrlist_success: UInt16 = 1604
+        static let rpcbs_addrlist_failure: UInt16 = 1605
+        static let rpcbs_addrlist_netid: UInt16 = 1606
+        static let rpcbs_rmtcalllist_prog: UInt16 = 1607
+        static let rpcbs_rmtcalllist_vers: UInt16 = 1608
+        static let rpcbs_rmtcalllist_proc: UInt16 = 1609
+        static let rpcbs_rmtcalllist_success: UInt16 = 1610
+        static let rpcbs_rmtcalllist_failure: UInt16 = 1611
+        static let rpcbs_rmtcalllist_indirect: UInt16 = 1612
+        static let rpcbs_rmtcalllist_netid: UInt16 = 1613
+        static let rpcb_stat_info: UInt16 = 1614
+        static let rpcb_stat_setinfo: UInt16 = 1615
+        static let rpcb_stat_unsetinfo: UInt16 = 1616
+        static let rpcb_stat_addrinfo: UInt16 = 1617
+        static let rpcb_stat_rmtinfo: UInt16 = 1618
+        static let netbuf_maxlen: UInt16 = 1619
+        static let netbuf_buf: UInt16 = 1620
+        static let RPCBPROC_SET_result: UInt16 = 1621
+        static let RPCBPROC_UNSET_result: UInt16 = 1622
+        static let RPCBPROC_GETADDR_r_addr: UInt16 = 1623
+        static let RPCBPROC_DUMP_rpcblist: UInt16 = 1624
+        static let RPCBPROC_GETTIME_time: UInt16 = 1625
+        static let RPCBPROC_UADDR2TADDR_uaddr: UInt16 = 1626
+        static let RPCBPROC_TADDR2UADDR_uaddr: UInt16 = 1627
+        static let RPCBPROC_GETVERSADDR_r_addr: UInt16 = 1628
+        static let RPCBPROC_GETADDRLIST_entries: UInt16 = 1629
+        static let RPCBPROC_GETSTAT_stats: UInt16 = 1630
     }
 
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
-        XDRField("r_prog", parent: "rpcb", type: "unsigned int", names: 0, hint: .program),  // 1582
-        XDRField("r_vers", parent: "rpcb", type: "unsigned int", names: 0, hint: .none),  // 1583
-        XDRField("r_netid", parent: "rpcb", type: "string<>", names: 0, hint: .none),  // 1584
-        XDRField("r_addr", parent: "rpcb", type: "string<>", names: 0, hint: .universalAddress),  // 1585
-        XDRField("r_owner", parent: "rpcb", type: "string<>", names: 0, hint: .none),  // 1586
-        XDRField("rpcb_map", parent: "rp__list", type: "rpcb", names: 0, hint: .none),  // 1587
-        XDRField("prog", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .program),  // 1588
-        XDRField("vers", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .none),  // 1589
-        XDRField("proc", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .none),  // 1590
-        XDRField("args", parent: "rpcb_rmtcallargs", type: "opaque<>", names: 0, hint: .none),  // 1591
-        XDRField("addr", parent: "rpcb_rmtcallres", type: "string<>", names: 0, hint: .universalAddress),  // 1592
-        XDRField("results", parent: "rpcb_rmtcallres", type: "opaque<>", names: 0, hint: .none),  // 1593
-        XDRField("r_maddr", parent: "rpcb_entry", type: "string<>", names: 0, hint: .universalAddress),  // 1594
-        XDRField("r_nc_netid", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1595
-        XDRField("r_nc_semantics", parent: "rpcb_entry", type: "unsigned int", names: 49, hint: .none),  // 1596
-        XDRField("r_nc_protofmly", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1597
-        XDRField("r_nc_proto", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1598
-        XDRField("rpcb_entry_map", parent: "rpcb_entry_list", type: "rpcb_entry", names: 0, hint: .none),  // 1599
-        XDRField("prog", parent: "rpcbs_addrlist", type: "unsigned int", names: 0, hint: .program),  // 1600
-        XDRField("vers", parent: "rpcbs_addrlist", type: "unsigned int", names: 0, hint: .none),  // 1601
-        XDRField("success", parent: "rpcbs_addrlist", type: "int", names: 0, hint: .none),  // 1602
-        XDRField("failure", parent: "rpcbs_addrlist", type: "int", names: 0, hint: .none),  // 1603
-        XDRField("netid", parent: "rpcbs_addrlist", type: "string<>", names: 0, hint: .none),  // 1604
-        XDRField("prog", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .program),  // 1605
-        XDRField("vers", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .none),  // 1606
-        XDRField("proc", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .none),  // 1607
-        XDRField("success", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1608
-        XDRField("failure", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1609
-        XDRField("indirect", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1610
-        XDRField("netid", parent: "rpcbs_rmtcalllist", type: "string<>", names: 0, hint: .none),  // 1611
-        XDRField("info", parent: "rpcb_stat", type: "rpcbs_proc", names: 0, hint: .none),  // 1612
-        XDRField("setinfo", parent: "rpcb_stat", type: "int", names: 0, hint: .none),  // 1613
-        XDRField("unsetinfo", parent: "rpcb_stat", type: "int", names: 0, hint: .none),  // 1614
-        XDRField("addrinfo", parent: "rpcb_stat", type: "rpcbs_addrlist_ptr", names: 0, hint: .none),  // 1615
-        XDRField("rmtinfo", parent: "rpcb_stat", type: "rpcbs_rmtcalllist_ptr", names: 0, hint: .none),  // 1616
-        XDRField("maxlen", parent: "netbuf", type: "unsigned int", names: 0, hint: .none),  // 1617
-        XDRField("buf", parent: "netbuf", type: "opaque<>", names: 0, hint: .none),  // 1618
-        XDRField("result", parent: "RPCBPROC_SET", type: "bool", names: 0, hint: .none),  // 1619
-        XDRField("result", parent: "RPCBPROC_UNSET", type: "bool", names: 0, hint: .none),  // 1620
-        XDRField("r_addr", parent: "RPCBPROC_GETADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1621
-        XDRField("rpcblist", parent: "RPCBPROC_DUMP", type: "rpcblist_ptr", names: 0, hint: .none),  // 1622
-        XDRField("time", parent: "RPCBPROC_GETTIME", type: "unsigned int", names: 0, hint: .none),  // 1623
-        XDRField("uaddr", parent: "RPCBPROC_UADDR2TADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1624
-        XDRField("uaddr", parent: "RPCBPROC_TADDR2UADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1625
-        XDRField("r_addr", parent: "RPCBPROC_GETVERSADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1626
-        XDRField("entries", parent: "RPCBPROC_GETADDRLIST", type: "rpcb_entry_list_ptr", names: 0, hint: .none),  // 1627
-        XDRField("stats", parent: "RPCBPROC_GETSTAT", type: "rpcb_stat_byvers", names: 0, hint: .none),  // 1628
+        XDRField("r_prog", parent: "rpcb", type: "unsigned int", names: 0, hint: .program),  // 1584
+        XDRField("r_vers", parent: "rpcb", type: "unsigned int", names: 0, hint: .none),  // 1585
+        XDRField("r_netid", parent: "rpcb", type: "string<>", names: 0, hint: .none),  // 1586
+        XDRField("r_addr", parent: "rpcb", type: "string<>", names: 0, hint: .universalAddress),  // 1587
+        XDRField("r_owner", parent: "rpcb", type: "string<>", names: 0, hint: .none),  // 1588
+        XDRField("rpcb_map", parent: "rp__list", type: "rpcb", names: 0, hint: .none),  // 1589
+        XDRField("prog", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .program),  // 1590
+        XDRField("vers", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .none),  // 1591
+        XDRField("proc", parent: "rpcb_rmtcallargs", type: "unsigned int", names: 0, hint: .none),  // 1592
+        XDRField("args", parent: "rpcb_rmtcallargs", type: "opaque<>", names: 0, hint: .none),  // 1593
+        XDRField("addr", parent: "rpcb_rmtcallres", type: "string<>", names: 0, hint: .universalAddress),  // 1594
+        XDRField("results", parent: "rpcb_rmtcallres", type: "opaque<>", names: 0, hint: .none),  // 1595
+        XDRField("r_maddr", parent: "rpcb_entry", type: "string<>", names: 0, hint: .universalAddress),  // 1596
+        XDRField("r_nc_netid", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1597
+        XDRField("r_nc_semantics", parent: "rpcb_entry", type: "unsigned int", names: 49, hint: .none),  // 1598
+        XDRField("r_nc_protofmly", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1599
+        XDRField("r_nc_proto", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1600
+        XDRField("rpcb_entry_map", parent: "rpcb_entry_list", type: "rpcb_entry", names: 0, hint: .none),  // 1601
+        XDRField("prog", parent: "rpcbs_addrlist", type: "unsigned int", names: 0, hint: .program),  // 1602
+        XDRField("vers", parent: "rpcbs_addrlist", type: "unsigned int", names: 0, hint: .none),  // 1603
+        XDRField("success", parent: "rpcbs_addrlist", type: "int", names: 0, hint: .none),  // 1604
+        XDRField("failure", parent: "rpcbs_addrlist", type: "int", names: 0, hint: .none),  // 1605
+        XDRField("netid", parent: "rpcbs_addrlist", type: "string<>", names: 0, hint: .none),  // 1606
+        XDRField("prog", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .program),  // 1607
+        XDRField("vers", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .none),  // 1608
+        XDRField("proc", parent: "rpcbs_rmtcalllist", type: "unsigned int", names: 0, hint: .none),  // 1609
+        XDRField("success", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1610
+        XDRField("failure", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1611
+        XDRField("indirect", parent: "rpcbs_rmtcalllist", type: "int", names: 0, hint: .none),  // 1612
+        XDRField("netid", parent: "rpcbs_rmtcalllist", type: "string<>", names: 0, hint: .none),  // 1613
+        XDRField("info", parent: "rpcb_stat", type: "rpcbs_proc", names: 0, hint: .none),  // 1614
+        XDRField("setinfo", parent: "rpcb_stat", type: "int", names: 0, hint: .none),  // 1615
+        XDRField("unsetinfo", parent: "rpcb_stat", type: "int", names: 0, hint: .none),  // 1616
+        XDRField("addrinfo", parent: "rpcb_stat", type: "rpcbs_addrlist_ptr", names: 0, hint: .none),  // 1617
+        XDRField("rmtinfo", parent: "rpcb_stat", type: "rpcbs_rmtcalllist_ptr", names: 0, hint: .none),  // 1618
+        XDRField("maxlen", parent: "netbuf", type: "unsigned int", names: 0, hint: .none),  // 1619
+        XDRField("buf", parent: "netbuf", type: "opaque<>", names: 0, hint: .none),  // 1620
+        XDRField("result", parent: "RPCBPROC_SET", type: "bool", names: 0, hint: .none),  // 1621
+        XDRField("result", parent: "RPCBPROC_UNSET", type: "bool", names: 0, hint: .none),  // 1622
+        XDRField("r_addr", parent: "RPCBPROC_GETADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1623
+        XDRField("rpcblist", parent: "RPCBPROC_DUMP", type: "rpcblist_ptr", names: 0, hint: .none),  // 1624
+        XDRField("time", parent: "RPCBPROC_GETTIME", type: "unsigned int", names: 0, hint: .none),  // 1625
+        XDRField("uaddr", parent: "RPCBPROC_UADDR2TADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1626
+        XDRField("uaddr", parent: "RPCBPROC_TADDR2UADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1627
+        XDRField("r_addr", parent: "RPCBPROC_GETVERSADDR", type: "string<>", names: 0, hint: .universalAddress),  // 1628
+        XDRField("entries", parent: "RPCBPROC_GETADDRLIST", type: "rpcb_entry_list_ptr", names: 0, hint: .none),  // 1629
+        XDRField("stats", parent: "RPCBPROC_GETSTAT", type: "rpcb_stat_byvers", names: 0, hint: .none),  // 1630
     ]
 
     /// struct rpcb

@@ -235,7 +235,7 @@ public enum XDRCatalogue {
     /// the union (the element of `argarray` / `resarray`). Empty when the arm has none.
     public static func armSummary(discriminant: UInt16, value: Int64) -> ArraySlice<XDRSummaryItem> {
         switch discriminant {
-        case 376...1382: return NFS4XDR.armSummary(discriminant, value)
+        case 376...1384: return NFS4XDR.armSummary(discriminant, value)
         default: return []
         }
     }
@@ -244,7 +244,7 @@ public enum XDRCatalogue {
     /// highest rank, or its last op when all have rank 0.
     public static func armRank(discriminant: UInt16, value: Int64) -> Int {
         switch discriminant {
-        case 376...1382: return NFS4XDR.armRank(discriminant, value)
+        case 376...1384: return NFS4XDR.armRank(discriminant, value)
         default: return 2
         }
     }

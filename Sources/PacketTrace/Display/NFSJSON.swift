@@ -30,9 +30,13 @@ enum NFSJSON {
             let elements = XDRCompound.elements(tape, array: array)
             out.key("ops")
             out.jsonBeginArray()
-            for (n, element) in elements.enumerated() {
-                if n > 0 { out.append(byte: UInt8(ascii: ",")) }
-                out.append(XDRCompound.opcode(tape, element: element)?.value ?? -1)
+            var first = true
+            for element in elements {
+                // An op cut by the snaplen before its number has none to list.
+                guard let (_, op) = XDRCompound.opcode(tape, element: element) else { continue }
+                if !first { out.append(byte: UInt8(ascii: ",")) }
+                first = false
+                out.append(op)
             }
             out.jsonEndArray()
             if !rpc.isCall,
