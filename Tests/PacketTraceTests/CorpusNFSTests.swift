@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import Decode
+@testable import PacketTrace
+
+/// NFS families the committed fixtures cannot carry (their captures come from the linux-nfs
+/// mailing list, which states no licence): read in place from the shared corpus that sits beside
+/// the repository (`../shared/corpus`, as on every machine of this project and in CI).
+@Suite("NFS families on the shared corpus's captures")
+struct CorpusNFSTests {
+    static let corpus = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/corpus")
+
+    /// The capture's path, decompressed from .xz into a temporary file when needed.
+    static func capture(_ relative: String) throws -> String {
+        let path = corpus.appendingPathComponent(relative).path
+        guard relative.hasSuffix(".xz") else { return path }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-\(UUID().uuidString).pcapng")
+        let xz = Process()
+        xz.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
+        xz.arguments = ["-dc", path]
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        xz.standardOutput = try FileHandle(forWritingTo: out)
+        try xz.run()
+        xz.waitUntilExit()
+        return out.path
+    }
+
+    struct Seen {
+        var ops: Set<Int> = []
+        var callbackOps: Set<Int> = []
+        var nfsMessages = 0
+        var errors: [String] = []
+        var integrity = 0
+    }
+
+    /// Every NFS message of the capture: its ops (v4) and any decode error.
+    static func read(_ relative: String) throws -> Seen {
+        let trace = try Pktt(files: [try capture(relative)])
+        var seen = Seen()
+        var out = TextBuffer(flushAt: .max)
+        var json = JSONPacketFormatter()
+        while try trace.next() {
+            let p = trace.packet
+            guard p.has(.nfs) else { continue }
+            seen.nfsMessages += 1
+            if let error = p.error, error.code != .truncated { seen.errors.append("frame \(trace.record.frame): \(error)") }
+            if p.rpc.gssIntegritySequence >= 0 { seen.integrity += 1 }
+            json.append(trace, to: &out)
+            let object = try JSONSerialization.jsonObject(with: Data(out.take().utf8)) as! [String: Any]
+            let ops = ((object["nfs"] as? [String: Any])?["ops"] as? [Int]) ?? []
+            if p.rpc.program == 100_003 { seen.ops.formUnion(ops) } else { seen.callbackOps.formUnion(ops) }
+        }
+        return seen
+    }
+
+    @Test("NFSv4.2 COPY and CLONE (over RDMA), and LISTXATTRS, decode with no error")
+    func nfs42() throws {
+        let rdma = try Self.read("linux-nfs-ml/20210218-1fdb3f60/sniffer2.pcap")
+        #expect(rdma.ops.isSuperset(of: [60, 71]) && rdma.errors.isEmpty, "\(rdma.errors.prefix(4))")
+        let xattrs = try Self.read("linux-nfs-ml/20241018-47b5b787/bad_deleg_atime.pcapng.xz")
+        // Its OPEN replies grant RFC 9754 attribute delegations (type 5) too.
+        #expect(xattrs.ops.contains(74) && xattrs.errors.isEmpty, "\(xattrs.errors.prefix(4))")
+    }
+
+    @Test("Callbacks: CB_COMPOUND with CB_SEQUENCE and CB_LAYOUTRECALL on the back channel")
+    func callbacks() throws {
+        let seen = try Self.read("linux-nfs-ml/20260513-96399c74/pnfs_failing_recall.pcap")
+        #expect(seen.callbackOps.isSuperset(of: [11, 5]), "callback ops \(seen.callbackOps.sorted())")
+        #expect(seen.errors.isEmpty, "\(seen.errors.prefix(4))")
+    }
+
+    @Test("krb5i: RPCSEC_GSS integrity-protected NFSv4.2 bodies decode, every one")
+    func krb5i() throws {
+        let seen = try Self.read("linux-nfs-ml/20230924-a1cdb242/nfs_krb5i.pcap")
+        #expect(seen.integrity > 50 && seen.errors.isEmpty, "\(seen.integrity) integrity bodies, \(seen.errors.prefix(4))")
+        #expect(seen.ops.contains(53))  // SEQUENCE, inside the protected bodies
+    }
+}
