@@ -167,7 +167,8 @@ class Generator(Functions):
         return self.fields[(proc.name, name)]
 
     # -- display formats (@call / @reply) --
-    STYLES = {"x": "hex", "addr": "address", "port": "port", "x2": "hex", "x4": "hex", "x8": "hex", "x16": "hex"}
+    STYLES = {"x": "hex", "addr": "address", "port": "port", "x2": "hex", "x4": "hex", "x8": "hex", "x16": "hex",
+              "o": "octal"}
 
     def scope_of(self, shape):
         while shape.kind in ("farray", "varray", "opt"):
@@ -234,7 +235,7 @@ class Generator(Functions):
             elif ":" in ref:
                 ref, spec = ref.split(":", 1)
                 if spec not in self.STYLES:
-                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, addr, port)")
+                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, o, addr, port)")
                 style = self.STYLES[spec]
                 digits = int(spec[1:]) if spec.startswith("x") and len(spec) > 1 else 0
             if ref == "@fh":

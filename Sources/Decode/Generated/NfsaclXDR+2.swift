@@ -155,7 +155,7 @@ extension NfsaclXDR {
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.ACLPROC2_GETATTR_fh]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.attrstat2_status]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.attrstat2_attributes, F.fattr_type]),
-        XDRSummaryItem(.value, prefix: "mode:", suffix: "", path: [F.attrstat2_attributes, F.fattr_mode]),
+        XDRSummaryItem(.octal, prefix: "mode:", suffix: "", path: [F.attrstat2_attributes, F.fattr_mode]),
         XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.attrstat2_attributes, F.fattr_size]),
         XDRSummaryItem(.value, prefix: "fileid:", suffix: "", path: [F.attrstat2_attributes, F.fattr_fileid]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.ACCESS2args_fh]),

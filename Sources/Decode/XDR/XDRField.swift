@@ -67,6 +67,8 @@ public struct XDRSummaryItem: Sendable {
         /// earlier op holds (PUTFH's object in a call), else the first a later op holds (GETFH's
         /// object in a reply).
         case currentFH
+        /// `{path:o}`: a number in octal with a leading 0, at least four digits (`mode:0755`).
+        case octal
     }
 
     public let style: Style

@@ -141,6 +141,11 @@ public enum TapeSummary {
             guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
             let digits = max(Int(item.digits), 1, (64 - e.value.leadingZeroBitCount + 3) / 4)
             word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
+        case .octal:
+            guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
+            var digits = String(e.value, radix: 8)
+            if digits.count < 4 { digits = String(repeating: "0", count: 4 - digits.count) + digits }
+            word(item, &first, &out) { $0.append(digits) }
         case .address, .port:
             guard e.kind == .string, let (host, port) = UniversalAddress.parse(bytes, e.byteRange) else { return }
             word(item, &first, &out) { out in
