@@ -33,8 +33,8 @@ public struct LayerSet: OptionSet, Sendable {
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     @inlinable public init(_ layer: Layer) { rawValue = 1 << UInt32(layer.rawValue) }
 
-    @inlinable public func has(_ layer: Layer) -> Bool { rawValue & (1 << UInt32(layer.rawValue)) != 0 }
-    @inlinable public mutating func add(_ layer: Layer) { rawValue |= 1 << UInt32(layer.rawValue) }
+    @inlinable @inline(__always) public func has(_ layer: Layer) -> Bool { rawValue & (1 << UInt32(layer.rawValue)) != 0 }
+    @inlinable @inline(__always) public mutating func add(_ layer: Layer) { rawValue |= 1 << UInt32(layer.rawValue) }
 }
 
 /// Caps on what one packet may nest, named so a reader knows why decoding stopped.
@@ -88,7 +88,7 @@ public struct Packet: Sendable {
         error = nil
     }
 
-    @inlinable public func has(_ layer: Layer) -> Bool { layers.has(layer) }
+    @inlinable @inline(__always) public func has(_ layer: Layer) -> Bool { layers.has(layer) }
 
     /// IPv4 or IPv6 present.
     @inlinable public var hasIP: Bool { layers.has(.ipv4) || layers.has(.ipv6) }

@@ -29,7 +29,14 @@ public final class Pktt {
         state = .allocate(capacity: 1)
         state.initialize(to: TraceState(reassembler: IPReassembler(limits: fragmentLimits)))
         state.pointee.depth = depth
-        state.pointee.rpc.decodesBodies = depth == .all
+        if depth == .rpc {
+            // Without the bodies, a record's header is all that is read: keep no more of it
+            // (the credential and verifier are at most 400 bytes each).
+            var limits = RPCStreamLimits()
+            limits.maximumRecordBytes = 4096
+            state.pointee.rpc = RPCTracker(limits: limits)
+            state.pointee.rpc.decodesBodies = false
+        }
     }
 
     deinit {

@@ -474,7 +474,11 @@ public struct RPCTracker {
             } else {
                 // The segment is used up: move on, and into any queued segment now in order.
                 directions[slot: slot].nextSeq = pending.endSeq &+ (pending.fin ? 1 : 0)
-                pending = takeQueued(slot: slot, key: pending.key, declaringGap: false)
+                if directions[slot: slot].queue.isEmpty {
+                    pending.active = false
+                } else {
+                    pending = takeQueued(slot: slot, key: pending.key, declaringGap: false)
+                }
                 if !pending.active && deferred.active {
                     pending = deferred
                     deferred.active = false
