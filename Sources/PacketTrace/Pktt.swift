@@ -22,13 +22,16 @@ public final class Pktt {
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
     /// `depth`: how far to decode (all of it unless asked otherwise, e.g. to measure a layer).
+    /// `relativeSequenceNumbers`: make TCP sequence numbers relative to each direction's first
+    /// (for display; counting needs none of it).
     public init(files: [String], keepIndex: Bool = false, depth: DecodeDepth = .all,
-                fragmentLimits: IPReassembler.Limits = .init()) throws {
+                relativeSequenceNumbers: Bool = true, fragmentLimits: IPReassembler.Limits = .init()) throws {
         self.files = files
         reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex)
         state = .allocate(capacity: 1)
         state.initialize(to: TraceState(reassembler: IPReassembler(limits: fragmentLimits)))
         state.pointee.depth = depth
+        state.pointee.relativeSequenceNumbers = relativeSequenceNumbers
         if depth == .rpc {
             // Without the bodies, a record's header is all that is read: keep no more of it
             // (the credential and verifier are at most 400 bytes each).
@@ -139,6 +142,7 @@ struct TraceState {
     var sequences = TCPSequenceTracker()
     var rpc = RPCTracker()
     var depth = DecodeDepth.all
+    var relativeSequenceNumbers = true
     var nextIndex = 0
     /// The frame's own layers, restored before each further RPC message of the same frame.
     var frameLayers = LayerSet()
@@ -173,7 +177,7 @@ struct TraceState {
             reassemble(r, time: time)
             layers = packet.layers
         }
-        if layers.has(.tcp) { sequences.track(&packet, time: time) }
+        if relativeSequenceNumbers && layers.has(.tcp) { sequences.track(&packet, time: time) }
         statistics.frames += 1
         statistics.bytes += r.capturedLength
         messageSource = nil

@@ -39,7 +39,8 @@ struct Show: ParsableCommand {
     func run() throws {
         let trace: Pktt
         do {
-            trace = try Pktt(files: files, depth: depth)
+            // Counting shows no sequence numbers: no need to make them relative.
+            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count)
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
