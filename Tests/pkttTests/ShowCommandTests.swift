@@ -123,3 +123,27 @@ struct ShowCommandTests {
         #expect(result.stderr.contains(bad))
     }
 }
+
+@Suite("pktt show --depth")
+struct ShowDepthTests {
+    func counts(_ arguments: [String]) throws -> [String: Int] {
+        let result = try CLI.run(["show", "--count"] + arguments + [CLI.fixture("samples/nfsv3-handshake.pcap")])
+        #expect(result.status == 0)
+        var out: [String: Int] = [:]
+        let words = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        for i in stride(from: 0, to: words.count - 1, by: 2) { out[words[i]] = Int(words[i + 1]) }
+        return out
+    }
+
+    @Test("transport stops at TCP/UDP; rpc finds and pairs the messages; all decodes their bodies too")
+    func depths() throws {
+        let transport = try counts(["--depth", "transport"])
+        #expect(transport["tcp"] == 60 && transport["rpc"] == 0 && transport["rpc_paired"] == 0)
+        let rpc = try counts(["--depth", "rpc"])
+        #expect(rpc["rpc"] == 35 && rpc["rpc_paired"] == 17 && rpc["nfs"] == 0 && rpc["mount"] == 0)
+        let all = try counts([])
+        #expect(all["rpc"] == 35 && all["rpc_paired"] == 17 && all["nfs"] == 21 && all["mount"] == 6)
+        let bad = try CLI.run(["show", "--depth", "deep", CLI.fixture("samples/nfsv3-handshake.pcap")])
+        #expect(bad.status != 0 && bad.stderr.contains("deep"))
+    }
+}
