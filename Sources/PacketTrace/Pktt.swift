@@ -183,8 +183,10 @@ struct TraceState {
         messageSource = nil
         moreMessages = false
         if depth != .transport && (layers.has(.tcp) || layers.has(.udp) || layers.has(.infiniband)) {
-            let datagram = reassembler.datagram
             if packet.reassembled {
+                // A local copy of the buffer (a retain, not a copy of the bytes), taken only
+                // for reassembled datagrams: the closure below changes other parts of `self`.
+                let datagram = reassembler.datagram
                 datagram.withUnsafeBytes {
                     rpc.begin(&packet, bytes: $0, time: time, frame: record.frame, fileIndex: record.fileIndex)
                 }
@@ -216,9 +218,9 @@ struct TraceState {
     }
 
     private mutating func takeMessage(_ r: CaptureRecord, time: Int64) -> Bool {
-        let datagram = reassembler.datagram
         let source: RPCMessageSource?
         if packet.reassembled {
+            let datagram = reassembler.datagram
             source = datagram.withUnsafeBytes {
                 rpc.nextMessage(&packet, bytes: $0, time: time, frame: record.frame, index: record.index,
                                 fileIndex: record.fileIndex)

@@ -83,7 +83,12 @@ enum RPCJSON {
             out.field("gss_proc", RPCConstants.gssProcedureName(c.gssProcedure))
             if c.gssVersion != 0 { out.field("seq_num", c.gssSequence) }
             out.field("service", RPCConstants.gssServiceName(c.gssService))
-            if c.gssHandle.count > 0 { out.field("handle", hex(bytes(message, c.gssHandle))) }
+            if c.gssHandle.count > 0 {
+                out.key("handle")
+                out.append(byte: UInt8(ascii: "\""))
+                TapeText.appendHexBytes(message, c.gssHandle, to: &out)
+                out.append(byte: UInt8(ascii: "\""))
+            }
         default:
             if c.body.count > 0 { out.field("length", c.body.count) }
         }
@@ -108,16 +113,5 @@ enum RPCJSON {
     static func bytes(_ message: UnsafeRawBufferPointer, _ r: ByteRange) -> [UInt8] {
         guard r.count > 0, r.end <= message.count else { return [] }
         return Array(message[r.offset..<r.end])
-    }
-
-    static func hex(_ b: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var s: [UInt8] = []
-        s.reserveCapacity(b.count * 2)
-        for byte in b {
-            s.append(digits[Int(byte >> 4)])
-            s.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: s, as: UTF8.self)
     }
 }
