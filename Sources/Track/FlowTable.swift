@@ -27,7 +27,18 @@ extension FlowKey: FlowTableKey {
 /// Keys and values live in raw memory addressed in place: reading a field of a value does not
 /// copy the value (an array of optionals would, and flow state holds buffers). A `FlowTable` is
 /// therefore a handle: keep one per owner and do not copy it.
+///
+/// A `Slot` names where a value is *now*: an insertion (which may grow and rehash the table) or a
+/// removal (which shifts probe runs back) moves values, so a slot carries the table's generation.
+/// Using a slot from an older generation is a bug that debug builds trap on; code that holds a
+/// slot across a mutation re-finds it with `refreshed(_:key:)`.
 public struct FlowTable<Key: FlowTableKey, Value> {
+    /// Where a value lives, valid while the table's `generation` is unchanged.
+    public struct Slot: Equatable, Sendable {
+        public let index: Int
+        public let generation: UInt64
+    }
+
     /// Owns the memory; the pointers below are cached in the struct so that using them costs no
     /// class-property access.
     private var storage: Storage
@@ -37,6 +48,8 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     private var tags: UnsafeMutablePointer<UInt64>
     private var mask: Int
     public private(set) var count = 0
+    /// Changes on every insertion and removal: the moments slots may move.
+    public private(set) var generation: UInt64 = 0
 
     final class Storage {
         var keys: UnsafeMutablePointer<Key>
@@ -101,14 +114,14 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     /// Runs `body` on the value for `key`, made by `create` first when there is none.
     @inline(__always)
     public mutating func update<R>(_ key: Key, create: () -> Value, _ body: (inout Value) -> R) -> R {
-        let i = slot(for: key, create: create).index
+        let i = slot(for: key, create: create).slot.index
         return body(&values[i])
     }
 
-    /// The slot holding `key`'s value, made by `create` first when there is none. A slot stays
+    /// The slot holding `key`'s value, made by `create` first when there is none. The slot is
     /// valid until the next insertion or removal.
     @inline(__always)
-    public mutating func slot(for key: Key, create: () -> Value) -> (index: Int, inserted: Bool) {
+    public mutating func slot(for key: Key, create: () -> Value) -> (slot: Slot, inserted: Bool) {
         let tag = Self.tag(key)
         var (i, found) = slot(of: key, tag: tag)
         if !found {
@@ -120,21 +133,35 @@ public struct FlowTable<Key: FlowTableKey, Value> {
             (keys + i).initialize(to: key)
             (values + i).initialize(to: create())
             count += 1
+            generation &+= 1
         }
-        return (i, !found)
+        return (Slot(index: i, generation: generation), !found)
     }
 
     /// The slot holding `key`'s value, if any.
     @inline(__always)
-    public func slot(for key: Key) -> Int? {
+    public func slot(for key: Key) -> Slot? {
         let (i, found) = slot(of: key, tag: Self.tag(key))
-        return found ? i : nil
+        return found ? Slot(index: i, generation: generation) : nil
     }
 
-    /// The value in a slot `slot(for:)` returned, addressed in place.
-    public subscript(slot i: Int) -> Value {
-        unsafeAddress { UnsafePointer(values + i) }
-        nonmutating unsafeMutableAddress { values + i }
+    /// `slot` when nothing has moved since it was taken, else `key`'s slot found again (nil when
+    /// `key` has gone).
+    @inline(__always)
+    public func refreshed(_ slot: Slot, key: Key) -> Slot? {
+        slot.generation == generation ? slot : self.slot(for: key)
+    }
+
+    /// The value in a slot of the current generation, addressed in place.
+    public subscript(slot s: Slot) -> Value {
+        unsafeAddress {
+            assert(s.generation == generation, "a flow-table slot used after the table moved")
+            return UnsafePointer(values + s.index)
+        }
+        nonmutating unsafeMutableAddress {
+            assert(s.generation == generation, "a flow-table slot used after the table moved")
+            return values + s.index
+        }
     }
 
     @discardableResult
@@ -187,6 +214,7 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         }
         tags[hole] = 0
         count -= 1
+        generation &+= 1
         return value
     }
 

@@ -4,7 +4,7 @@ import Decode
 public enum RPCMessageSource: Sendable, Equatable {
     /// In the current frame (or reassembled datagram) at this range: no copy was made.
     case frame(ByteRange)
-    /// In `RPCTracker.record`, from byte 0: it spanned segments or fragments.
+    /// In `RPCTracker.record`, from byte 0: it spanned segments or fragments (or RDMA packets).
     case record(count: Int)
 }
 
@@ -57,6 +57,8 @@ struct RPCStreamDirection {
     /// Segments that arrived ahead of `nextSeq`, waiting for the hole before them to fill.
     var queue: [QueuedSegment] = []
     var queuedBytes = 0
+    /// What this direction counts against the reassembly budget (record capacity + queued bytes).
+    var accountedBytes = 0
 
     struct QueuedSegment {
         var seq: UInt32

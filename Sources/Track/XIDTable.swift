@@ -117,14 +117,14 @@ public struct XIDTable {
     public mutating func call(_ key: CallKey, _ record: CallRecord) -> Bool {
         statistics.calls += 1
         sweepIfDue(now: record.time)
-        let (i, inserted) = calls.slot(for: key, create: { record })
+        let (slot, inserted) = calls.slot(for: key, create: { record })
         var retransmission = !inserted
         if inserted, let earlier = answeredCall(key), earlier.bodyHash == record.bodyHash {
             // The same call again after its reply (the reply was lost before the client): its
             // next reply is a duplicate, timed from the first call, as tshark times it. A reused
             // xid with other arguments is a new call.
-            calls[slot: i] = earlier
-            calls[slot: i].answeredBefore = true
+            calls[slot: slot] = earlier
+            calls[slot: slot].answeredBefore = true
             retransmission = true
         }
         if retransmission { statistics.retransmissions += 1 }
@@ -162,10 +162,10 @@ public struct XIDTable {
 
     private mutating func sweepIfDue(now: Int64) {
         // Sweeping costs a pass over the table: once every ten seconds of capture time is plenty.
-        if let last = lastSweep, now >= last, now - last < 10_000_000_000 { return }
+        if let last = lastSweep, now >= last, CaptureTime.elapsed(from: last, to: now) < 10_000_000_000 { return }
         lastSweep = now
         let age = limits.maximumAgeNanoseconds
-        statistics.expiredUnanswered += calls.removeAll { _, c in now - c.time > age }
+        statistics.expiredUnanswered += calls.removeAll { _, c in CaptureTime.elapsed(from: c.time, to: now) > age }
     }
 
     /// Over the count limit: drop the oldest calls, down to three quarters.
