@@ -11,14 +11,18 @@ public struct IPReassembler {
         public var maximumBytes: Int
         /// Incomplete datagrams held at once.
         public var maximumDatagrams: Int
+        /// Fragments of one datagram: past this it is dropped. Each fragment costs a range to
+        /// merge, and a 64 KiB datagram cut into 8-byte pieces would be 8,192 of them.
+        public var maximumFragmentsPerDatagram: Int
         /// A datagram still incomplete this long after its first fragment is dropped
         /// (capture time; Linux's ipfrag_time is 30 s).
         public var maximumAgeNanoseconds: Int64
 
         public init(maximumBytes: Int = 8 << 20, maximumDatagrams: Int = 4096,
-                    maximumAgeNanoseconds: Int64 = 30_000_000_000) {
+                    maximumAgeNanoseconds: Int64 = 30_000_000_000, maximumFragmentsPerDatagram: Int = 128) {
             self.maximumBytes = maximumBytes
             self.maximumDatagrams = maximumDatagrams
+            self.maximumFragmentsPerDatagram = maximumFragmentsPerDatagram
             self.maximumAgeNanoseconds = maximumAgeNanoseconds
         }
     }
@@ -33,6 +37,8 @@ public struct IPReassembler {
         public var evictedForAge = 0
         /// Fragments that ended past the IP maximum of 65,535 bytes.
         public var oversized = 0
+        /// Datagrams dropped for coming in more than `maximumFragmentsPerDatagram` pieces.
+        public var tooManyFragments = 0
         public init() {}
     }
 
@@ -52,6 +58,7 @@ public struct IPReassembler {
         var total: Int?
         var proto: UInt8
         var truncated = false
+        var fragments = 0
     }
 
     public let limits: Limits
@@ -98,7 +105,12 @@ public struct IPReassembler {
         expire(now: time)
 
         var entry = pending.removeValue(forKey: key) ?? Pending(firstSeen: time, proto: key.proto)
-        heldBytes -= entry.bytes.count
+        heldBytes -= entry.bytes.capacity
+        entry.fragments += 1
+        guard entry.fragments <= limits.maximumFragmentsPerDatagram else {
+            statistics.tooManyFragments += 1
+            return nil
+        }
         if entry.bytes.count < offset + count {
             entry.bytes.append(contentsOf: repeatElement(0, count: offset + count - entry.bytes.count))
         }
@@ -117,7 +129,7 @@ public struct IPReassembler {
             return NetworkPayload(range: ByteRange(offset: 0, count: total), wireLength: total,
                                   proto: entry.proto)
         }
-        heldBytes += entry.bytes.count
+        heldBytes += entry.bytes.capacity
         pending[key] = entry
         makeRoom()
         return nil
@@ -128,7 +140,7 @@ public struct IPReassembler {
         guard !pending.isEmpty else { return }
         let limit = limits.maximumAgeNanoseconds
         for (key, entry) in pending where CaptureTime.elapsed(from: entry.firstSeen, to: now) > limit {
-            heldBytes -= entry.bytes.count
+            heldBytes -= entry.bytes.capacity
             pending.removeValue(forKey: key)
             statistics.evictedForAge += 1
         }
@@ -138,7 +150,7 @@ public struct IPReassembler {
     mutating func makeRoom() {
         while heldBytes > limits.maximumBytes || pending.count > limits.maximumDatagrams {
             guard let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen }) else { return }
-            heldBytes -= oldest.value.bytes.count
+            heldBytes -= oldest.value.bytes.capacity
             pending.removeValue(forKey: oldest.key)
             statistics.evictedForSpace += 1
         }

@@ -37,8 +37,10 @@ public struct RDMAReassembler {
     public struct Limits: Sendable {
         /// A SEND message longer than this is dropped (RPC-over-RDMA inline messages are a few KiB).
         public var maximumMessageBytes = 1 << 20
-        /// Partial SEND messages kept at once.
+        /// Partial SEND messages kept at once, and their bytes together (1024 partial messages
+        /// of up to 1 MiB each would be a gigabyte).
         public var maximumPartialMessages = 1024
+        public var maximumPartialBytes = 8 << 20
         /// RDMA WRITE data kept for reply chunks, in bytes, and in regions.
         public var maximumWriteBytes = 8 << 20
         public var maximumWriteRegions = 4096
@@ -85,6 +87,8 @@ public struct RDMAReassembler {
     public let limits: Limits
     public private(set) var statistics = RDMAStatistics()
     private var partials: [QPKey: Partial] = [:]
+    /// Capacity of the partial messages' buffers, counted against `maximumPartialBytes`.
+    private var partialBytes = 0
     private var writes: [QPKey: WriteInProgress] = [:]
     private var regions: [Region] = []
     private var regionBytes = 0
@@ -109,14 +113,14 @@ public struct RDMAReassembler {
         switch op {
         case 0:  // First
             if partials.count >= limits.maximumPartialMessages && partials[key] == nil { evictPartial() }
-            var partial = partials[key] ?? Partial()
+            var partial = takePartial(key) ?? Partial()
             if partial.packets > 0 { statistics.orphanSendPackets += partial.packets }  // never finished
             partial.bytes.removeAll(keepingCapacity: true)
             partial.bytes.append(contentsOf: payload)
             partial.nextPSN = (psn &+ 1) & 0xff_ffff
             partial.packets = 1
             partial.serial = serial
-            partials[key] = partial
+            keepPartial(partial, key)
             return false
         case 1, 2, 3, 22:  // Middle, Last (with immediate, with invalidate)
             guard var partial = partials[key], partial.packets > 0 else {
@@ -128,10 +132,10 @@ public struct RDMAReassembler {
                 let behind = (partial.nextPSN &- psn) & 0xff_ffff
                 if behind > 0 && behind < 1 << 23 { return false }
                 statistics.orphanSendPackets += partial.packets + 1
-                partials[key] = nil
+                _ = takePartial(key)
                 return false
             }
-            partials[key] = nil  // taken out while changed: no copy of the bytes
+            _ = takePartial(key)  // taken out while changed: no copy of the bytes
             guard partial.bytes.count + payload.count <= limits.maximumMessageBytes else {
                 statistics.oversizedSends += 1
                 return false
@@ -141,7 +145,7 @@ public struct RDMAReassembler {
             partial.nextPSN = (psn &+ 1) & 0xff_ffff
             partial.serial = serial
             if op == 1 {
-                partials[key] = partial
+                keepPartial(partial, key)
                 return false
             }
             swap(&message, &partial.bytes)
@@ -152,9 +156,26 @@ public struct RDMAReassembler {
         }
     }
 
-    private mutating func evictPartial() {
-        guard let oldest = partials.min(by: { $0.value.serial < $1.value.serial }) else { return }
-        partials[oldest.key] = nil
+    private mutating func takePartial(_ key: QPKey) -> Partial? {
+        guard let partial = partials.removeValue(forKey: key) else { return nil }
+        partialBytes -= partial.bytes.capacity
+        return partial
+    }
+
+    /// Stores a partial message, then gives the oldest others up while over the byte budget.
+    private mutating func keepPartial(_ partial: Partial, _ key: QPKey) {
+        partialBytes += partial.bytes.capacity
+        partials[key] = partial
+        while partialBytes > limits.maximumPartialBytes && partials.count > 1 { evictPartial(sparing: key) }
+    }
+
+    private mutating func evictPartial(sparing: QPKey? = nil) {
+        var oldest: (key: QPKey, serial: Int)?
+        for (key, partial) in partials where key != sparing && partial.serial < oldest?.serial ?? .max {
+            oldest = (key, partial.serial)
+        }
+        guard let oldest else { return }
+        _ = takePartial(oldest.key)
         statistics.evictedSends += 1
     }
 

@@ -47,14 +47,15 @@ public struct CallRecord: Sendable {
 /// outstanding); the last answered calls stay in a small ring to pair duplicate replies.
 public struct XIDTable {
     public struct Limits: Sendable {
-        /// Calls held at once.
+        /// Calls held at once: 60,000 keep the table within 2^17 slots (~20 MiB); a server with
+        /// a thousand clients each filling a 64-slot session is about that.
         public var maximumCalls: Int
         /// An unanswered call is given up after this long (capture time).
         public var maximumAgeNanoseconds: Int64
         /// Answered calls remembered (at most; a direct-mapped cache) to pair a duplicate reply.
         public var answeredRing: Int
 
-        public init(maximumCalls: Int = 1 << 18, maximumAgeNanoseconds: Int64 = 300_000_000_000,
+        public init(maximumCalls: Int = 60_000, maximumAgeNanoseconds: Int64 = 300_000_000_000,
                     answeredRing: Int = 4096) {
             self.maximumCalls = maximumCalls
             self.maximumAgeNanoseconds = maximumAgeNanoseconds
