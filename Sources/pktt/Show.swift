@@ -100,6 +100,12 @@ extension Show {
             ("rpc_gaps", s.gaps), ("rpc_gap_bytes", s.gapBytes), ("rpc_resyncs", s.resyncs),
             ("rpc_skipped_bytes", s.skippedBytes), ("rpc_truncated_records", s.truncatedRecords),
             ("rpc_clipped_records", s.clippedRecords), ("rpc_dropped_records", s.droppedRecords),
+            // Every table's evictions (Track's `Limits` names each bound).
+            ("rpc_budget_evictions", trace.pipeline.rpc.budgetEvictions),
+            ("rpc_direction_evictions", trace.pipeline.rpc.directionEvictions),
+            ("rpc_learned_port_evictions", trace.pipeline.rpc.learnedPortEvictions),
+            ("fragment_too_many_pieces", trace.pipeline.fragmentStatistics.tooManyFragments),
+            ("tcp_connection_evictions", trace.pipeline.tcpConnectionEvictions),
         ]
         var line = parts.map { " \($0.0) \($0.1)" }.joined()
         // RPC over RDMA, when the trace had any.
