@@ -239,7 +239,6 @@ struct TCPRecordReassembler {
                                                     zeroCopy: true, limits: limits, stats: &statistics,
                                                     output: &output)
                 }
-                account(slot)
             } else if pending.missingAfter > 0 {
                 statistics.snaplenBytes += pending.missingAfter
                 done = RPCStreamMachine.skipMissing(&directions[slot: slot], count: &pending.missingAfter,
@@ -255,6 +254,7 @@ struct TCPRecordReassembler {
                 resumeDeferred()
                 continue
             }
+            account(slot)
             if let done { return (done, pending.origin) }
         }
         return nil
