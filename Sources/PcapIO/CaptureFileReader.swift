@@ -16,6 +16,9 @@ struct CaptureFileReader {
     var frontierOffset: Int64 = 0
     var index = RecordOffsetIndex()
     var truncatedTail: TruncatedTail?
+    /// Records whose time lay outside `CaptureTime`'s window and was clamped (each counted once,
+    /// however often the reader goes back over it).
+    var clampedTimes = 0
     /// A failure is final until a seek: later `next()` calls throw it again.
     var failure: CaptureError?
 

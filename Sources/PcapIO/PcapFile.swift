@@ -60,7 +60,9 @@ extension CaptureFileReader {
 }
 
 /// Seconds and a fraction in `unitsPerSecond` to seconds and nanoseconds. Some writers leave
-/// a fraction of a whole second or more; it is carried into the seconds.
+/// a fraction of a whole second or more; it is carried into the seconds. The largest result,
+/// 2^32 − 1 + (2^32 − 1) / 10^6 seconds (early 2106), lies inside `CaptureTime`'s window:
+/// pcap and snoop times never need clamping.
 @inline(__always)
 func splitTimestamp(_ seconds: UInt32, _ fraction: UInt32, unitsPerSecond: UInt32,
                     nanosecondsPerUnit: UInt32) -> (Int64, UInt32) {
