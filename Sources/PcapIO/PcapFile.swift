@@ -9,8 +9,7 @@ enum PcapFile {
 extension CaptureFileReader {
     mutating func readPcapFileHeader() throws(CaptureError) {
         guard try chunk.require(Int(PcapFile.fileHeaderLength)) else {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the 24-byte pcap file header")
+            throw fileHeaderCut(inside: "the 24-byte pcap file header")
         }
         let header = chunk.current
         switch header.loadUnaligned(as: UInt32.self) {

@@ -43,14 +43,12 @@ extension CaptureFileReader {
     mutating func readFirstSectionHeader() throws(CaptureError) {
         // A file must start with a whole section header (§3.1), or it is cut inside its header.
         guard try chunk.require(Self.minimumBlockLength) else {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the pcapng section header block")
+            throw fileHeaderCut(inside: "the pcapng section header block")
         }
         let swapped = try sectionByteOrder(of: chunk.current, at: 0)
         let length = Int(chunk.current.load32(4, swapped: swapped))
         if length >= Self.minimumBlockLength, length <= CaptureReader.maximumBlockLength, !(try chunk.require(length)) {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the \(length)-byte pcapng section header block")
+            throw fileHeaderCut(inside: "the \(length)-byte pcapng section header block")
         }
         // The first block is a section header: it is read and yields no record.
         _ = try nextPcapngRecord(stoppingAfterSectionHeader: true)
