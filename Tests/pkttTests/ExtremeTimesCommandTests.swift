@@ -41,4 +41,32 @@ struct ExtremeTimesCommandTests {
         // 2116-02-20T23:53:37 − 2023-11-14T22:13:20.
         #expect(json.lines.last?.contains("\"latency\":2911686017.000000000") == true)
     }
+
+    /// An interface description block (link type 1) whose `if_tsoffset` is `tsoffset`.
+    static func interface(tsoffset: Int64) -> [UInt8] {
+        var block: [UInt8] = []
+        for word: UInt32 in [1, 36, 1, 0] { block += withUnsafeBytes(of: word.littleEndian, Array.init) }
+        block += [14, 0, 8, 0] + withUnsafeBytes(of: tsoffset.littleEndian, Array.init)
+        for word: UInt32 in [0, 36] { block += withUnsafeBytes(of: word.littleEndian, Array.init) }
+        return block
+    }
+
+    @Test("the call at the window's first second, its reply at the last: paired, the widest latency",
+          .enabled(if: FileManager.default.fileExists(atPath: reproDirectory)))
+    func widestLatency() throws {
+        // The repro's section header, its call and its reply, the call now on an interface
+        // with if_tsoffset Int64.min and the reply on one with Int64.max.
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.reproDirectory + "/rpc_pair_reply_after_2262.pcapng")))
+        var reply = Array(original[192..<292])
+        reply[8] = 1
+        let bytes = Array(original[0..<28]) + Self.interface(tsoffset: .min) + Self.interface(tsoffset: .max)
+            + Array(original[48..<192]) + reply
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-\(UUID().uuidString)-widest.pcapng").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let json = try PipedCLI.run(["show", "--json", path])
+        #expect(!json.signalled && json.status == 0, "\(json.stderr)")
+        #expect(json.lines.count == 2)
+        #expect(json.lines.first?.contains("\"time\":\"1823-11-12T00:06:23.000000Z\",\"epoch\":-4611686017.000000000,\"time_clamped\":true") == true)
+        #expect(json.lines.last?.contains("\"latency\":9223372034.000000000") == true)
+    }
 }
