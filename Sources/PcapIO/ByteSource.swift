@@ -1,4 +1,3 @@
-import CZlib
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -11,29 +10,39 @@ import Darwin
 /// gzip file. Both count positions in the uncompressed stream.
 enum ByteSource {
     case descriptor(Int32)
-    /// zlib owns the descriptor (gzdopen); it stays open for `fstat` until `gzclose`.
-    case gzip(gzFile, descriptor: Int32)
+    case gzip(GzipStream)
 
-    static func opening(path: String) throws(CaptureError) -> ByteSource {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The path that means standard input (`cat trace.pcap.gz | pktt show -`).
+    static let standardInputPath = "-"
+
+    /// Opens `path` and tells whether it is gzip. `prefix`: bytes already read from a pipe or
+    /// FIFO to tell it (they cannot be read again) that belong to the plain capture.
+    static func opening(path: String) throws(CaptureError) -> (source: ByteSource, prefix: [UInt8]) {
+        let fd = path == standardInputPath ? fcntl(0, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CaptureError(.io, path: path, offset: nil, "cannot open: \(errnoMessage())")
         }
-        // gzip member magic 1f 8b (RFC 1952 §2.3.1). pread fails on a pipe: treat as plain.
-        var magic: UInt16 = 0
-        let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
-        guard got == 2, magic == UInt16(littleEndian: 0x8B1F) else { return .descriptor(fd) }
-        guard let gz = gzdopen(fd, "rb") else {
-            close(fd)
-            throw CaptureError(.io, path: path, offset: nil, "zlib cannot open the gzip stream")
+        // gzip member magic 1f 8b (RFC 1952 §2.3.1). A regular file is peeked at with pread;
+        // a pipe's first bytes are read and handed on.
+        var magic: [UInt8] = [0, 0]
+        var prefix: [UInt8] = []
+        var got = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        if got < 0 && errno == ESPIPE {
+            got = 0
+            while got < 2 {
+                let n = magic.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, 2 - got) }
+                if n > 0 { got += n } else if n == 0 || errno != EINTR { break }
+            }
+            prefix = Array(magic.prefix(got))
         }
-        // zlib inflates a request of twice its buffer size or more straight into the caller's
-        // memory (no copy, and no internal output buffer that one bad byte empties).
-        gzbuffer(gz, UInt32(gzipReadSize / 2))
-        return .gzip(gz, descriptor: fd)
+        guard got == 2, magic == [0x1F, 0x8B] else { return (.descriptor(fd), prefix) }
+        do {
+            return (.gzip(try GzipStream(descriptor: fd, prefix: prefix, path: path)), [])
+        } catch {
+            close(fd)
+            throw error
+        }
     }
-
-    static let gzipReadSize = 1 << 17
 
     var isGzip: Bool {
         if case .gzip = self { return true }
@@ -43,8 +52,15 @@ enum ByteSource {
     var descriptor: Int32 {
         switch self {
         case .descriptor(let fd): fd
-        case .gzip(_, let fd): fd
+        case .gzip(let stream): stream.descriptor
         }
+    }
+
+    /// Where a gzip stream would be cut if the file ended now; nil for a plain file or a
+    /// stream that is complete.
+    var gzipCut: GzipCut? {
+        guard case .gzip(let stream) = self else { return nil }
+        return stream.cut
     }
 
     /// Reads up to `count` bytes; 0 means the end of the file for now (it may still grow).
@@ -59,38 +75,28 @@ enum ByteSource {
                 if errno == EINTR { continue }
                 throw CaptureError(.io, path: path, offset: offset, "read failed: \(errnoMessage())")
             }
-        case .gzip(let gz, _):
-            // Clear a previous end-of-file so a gzip file that is still being written reads on.
-            gzclearerr(gz)
-            // zlib drops what one gzread call inflated when that call meets bad data (or a bad
-            // CRC at the end): calls of a bounded size keep the records before the damage.
-            let got = gzread(gz, destination, UInt32(min(request, Self.gzipReadSize)))
-            if got >= 0 { return Int(got) }
-            throw CaptureError(.io, path: path, offset: offset, "gzip data error: \(Self.zlibMessage(gz))")
+        case .gzip(let stream):
+            return try stream.readInflated(into: destination, count: request, path: path)
         }
     }
 
-    /// Moves to `offset` in the uncompressed stream. zlib emulates a backward seek by
-    /// inflating again from the start: slow on big files, but correct.
+    /// Moves to `offset` in the uncompressed stream. A gzip stream goes back by inflating again
+    /// from the start: slow on big files, but correct.
     func seek(to offset: Int64, path: String) throws(CaptureError) {
         switch self {
         case .descriptor(let fd):
             guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
                 throw CaptureError(.io, path: path, offset: offset, "cannot seek: \(errnoMessage())")
             }
-        case .gzip(let gz, _):
-            gzclearerr(gz)
-            guard gzseek(gz, Int(offset), SEEK_SET) == Int(offset) else {
-                throw CaptureError(.io, path: path, offset: offset, "cannot seek in gzip stream: \(Self.zlibMessage(gz))")
-            }
+        case .gzip(let stream):
+            try stream.seek(to: offset, path: path)
         }
     }
 
     /// Bytes of the file on disk read so far (the compressed position for gzip).
     var compressedOffset: Int64? {
-        guard case .gzip(let gz, _) = self else { return nil }
-        let offset = gzoffset(gz)
-        return offset >= 0 ? Int64(offset) : nil
+        guard case .gzip(let stream) = self else { return nil }
+        return stream.compressedOffset
     }
 
     /// The size of the file on disk now (compressed size for gzip); nil for pipes and devices.
@@ -103,15 +109,8 @@ enum ByteSource {
     func closeSource() {
         switch self {
         case .descriptor(let fd): close(fd)
-        case .gzip(let gz, _): gzclose(gz)
+        case .gzip(let stream): close(stream.descriptor)
         }
-    }
-
-    private static func zlibMessage(_ gz: gzFile) -> String {
-        var code: Int32 = 0
-        guard let text = gzerror(gz, &code) else { return "zlib error \(code)" }
-        if code == Z_ERRNO { return errnoMessage() }
-        return String(cString: text)
     }
 }
 

@@ -6,7 +6,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is; extensible without breaking `switch`es elsewhere.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
-            case notACapture, unsupportedFormat, truncatedHeader, corruptRecord, io, frameNotAvailable
+            case notACapture, unsupportedFormat, truncatedHeader, corruptRecord, corruptCompressedData, io,
+                 frameNotAvailable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -19,6 +20,9 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         public static let truncatedHeader = Code(.truncatedHeader)
         /// A record or block header that cannot be right (lengths out of range or inconsistent).
         public static let corruptRecord = Code(.corruptRecord)
+        /// A gzip stream's bytes are damaged: a bad header, deflate data that cannot be
+        /// inflated, or a CRC-32 or length in the trailer that does not match.
+        public static let corruptCompressedData = Code(.corruptCompressedData)
         /// The operating system or zlib failed to open, read or seek.
         public static let io = Code(.io)
         /// `seek(toFrame:)` asked for a frame whose offset the reader does not know.
@@ -30,6 +34,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
             case .unsupportedFormat: "unsupportedFormat"
             case .truncatedHeader: "truncatedHeader"
             case .corruptRecord: "corruptRecord"
+            case .corruptCompressedData: "corruptCompressedData"
             case .io: "io"
             case .frameNotAvailable: "frameNotAvailable"
             }
@@ -57,8 +62,13 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         if let offset {
-            return "\(path): byte offset \(offset): \(message)"
+            return "\(displayPath(path)): byte offset \(offset): \(message)"
         }
-        return "\(path): \(message)"
+        return "\(displayPath(path)): \(message)"
     }
+}
+
+/// A path as messages name it: standard input (`-`) as `<stdin>`.
+func displayPath(_ path: String) -> String {
+    path == ByteSource.standardInputPath ? "<stdin>" : path
 }

@@ -16,6 +16,9 @@ struct CaptureFileReader {
     var frontierOffset: Int64 = 0
     var index = RecordOffsetIndex()
     var truncatedTail: TruncatedTail?
+    /// Records whose time lay outside `CaptureTime`'s window and was clamped (each counted once,
+    /// however often the reader goes back over it).
+    var clampedTimes = 0
     /// A failure is final until a seek: later `next()` calls throw it again.
     var failure: CaptureError?
 
@@ -31,7 +34,7 @@ struct CaptureFileReader {
 
     /// Opens the file, tells its format and reads its file header.
     init(path: String, keepIndex: Bool, bufferSize: Int) throws(CaptureError) {
-        var chunk = ChunkBuffer(source: try ByteSource.opening(path: path), path: path, capacity: bufferSize)
+        var chunk = try ChunkBuffer(opening: path, capacity: bufferSize)
         do {
             format = try Self.detectFormat(&chunk)
         } catch {
@@ -116,14 +119,27 @@ struct CaptureFileReader {
         return frame
     }
 
-    /// The end of the records for now: remembers a partial record, if there is one.
+    /// The end of the records for now: remembers a partial record, or a gzip stream cut short
+    /// after the last whole one, if there is one.
     mutating func endOfRecords(needing length: Int) -> CaptureRecord? {
         let present = chunk.available
-        if present > 0 {
-            truncatedTail = TruncatedTail(path: path, offset: chunk.offset, bytesPresent: present,
-                                          bytesNeeded: max(length, present + 1))
+        let cut = chunk.source.gzipCut
+        if present > 0 || cut != nil {
+            var tail = TruncatedTail(path: path, offset: chunk.offset, bytesPresent: present,
+                                     bytesNeeded: present > 0 ? max(length, present + 1) : 0)
+            tail.gzipCut = cut
+            tail.compressedOffset = chunk.source.compressedOffset
+            truncatedTail = tail
         }
         return nil
+    }
+
+    /// The file ended inside its file header: how many bytes it held, and the gzip stream's
+    /// cut when that is why.
+    func fileHeaderCut(inside what: String) -> CaptureError {
+        var message = "file ends after \(chunk.available) bytes, inside \(what)"
+        if let cut = chunk.source.gzipCut { message += ": \(cut)" }
+        return CaptureError(.truncatedHeader, path: path, offset: 0, message)
     }
 
     func corrupt(_ message: String, at offset: Int64) -> CaptureError {
@@ -133,8 +149,14 @@ struct CaptureFileReader {
     /// Tells the format from the magic number without consuming it.
     private static func detectFormat(_ chunk: inout ChunkBuffer) throws(CaptureError) -> CaptureFormat {
         guard try chunk.require(4) else {
-            throw CaptureError(.truncatedHeader, path: chunk.path, offset: 0,
-                               "file holds \(chunk.available) bytes, too few for a capture file header")
+            // Nothing inflated at all: the gzip header (or the first block) is what is missing.
+            if chunk.available == 0, chunk.source.gzipCut == .header {
+                throw CaptureError(.truncatedHeader, path: chunk.path, offset: 0,
+                                   "gzip header cut short: the file ends after \(chunk.source.compressedOffset ?? 0) bytes")
+            }
+            var message = "file holds \(chunk.available) bytes, too few for a capture file header"
+            if let cut = chunk.source.gzipCut { message += ": \(cut)" }
+            throw CaptureError(.truncatedHeader, path: chunk.path, offset: 0, message)
         }
         let magic = UInt32(bigEndian: chunk.current.loadUnaligned(as: UInt32.self))
         switch magic {
@@ -153,8 +175,11 @@ struct CaptureFileReader {
             case 0xFD37_7A58: "xz"
             case 0x28B5_2FFD: "zstd"
             case 0x0422_4D18: "lz4"
-            case _ where magic >> 16 == 0x1F8B: "gzip (twice)"
             default: nil
+            }
+            if magic >> 16 == 0x1F8B {  // only reached inside a gzip stream
+                throw CaptureError(.unsupportedFormat, path: chunk.path, offset: 0,
+                                   "compressed twice with gzip; decompress it once first (one layer of gzip is read directly)")
             }
             if let compression {
                 throw CaptureError(.unsupportedFormat, path: chunk.path, offset: 0,

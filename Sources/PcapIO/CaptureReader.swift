@@ -86,6 +86,10 @@ public final class CaptureReader {
     /// Records seen so far (the highest frame number delivered).
     public var recordCount: Int { state.pointee.recordCount }
 
+    /// Records seen so far whose time could not be represented and was clamped into
+    /// `CaptureTime`'s window (`CaptureRecord.timeClamped`).
+    public var clampedTimes: Int { state.pointee.clampedTimes }
+
     /// Whether the file is gzip-compressed (read through zlib).
     public var isGzip: Bool { state.pointee.chunk.source.isGzip }
 

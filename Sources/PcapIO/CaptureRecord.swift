@@ -5,7 +5,8 @@
 public struct CaptureRecord {
     /// The captured bytes (`capturedLength` of them).
     public var data: UnsafeRawBufferPointer
-    /// Seconds since the Unix epoch.
+    /// Seconds since the Unix epoch, within `CaptureTime`'s window (about 1823–2116); a time
+    /// that lay outside is clamped to its edge (`timeClamped`).
     public var seconds: Int64
     /// Nanoseconds within `seconds` (0..<1_000_000_000), whatever the file's resolution.
     public var nanoseconds: UInt32
@@ -40,4 +41,12 @@ public struct CaptureRecord {
 
     /// True when the snaplen cut the packet short.
     public var isTruncated: Bool { capturedLength < originalLength }
+
+    /// True when the file's time for this record could not be represented and was clamped to
+    /// the edge of `CaptureTime`'s window. Told by the time itself, so every copy of
+    /// `seconds` and `nanoseconds` carries it.
+    public var timeClamped: Bool { CaptureTime.isClamped(seconds: seconds, nanoseconds: nanoseconds) }
+
+    /// Nanoseconds since the Unix epoch; exact, and below 2^62 in magnitude.
+    public var time: Int64 { CaptureTime.nanoseconds(seconds: seconds, nanoseconds: nanoseconds) }
 }

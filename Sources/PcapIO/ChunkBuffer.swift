@@ -21,11 +21,18 @@ struct ChunkBuffer {
     let source: ByteSource
     let path: String
 
-    init(source: ByteSource, path: String, capacity: Int) {
+    /// Opens `path` (`-`: standard input); the bytes a pipe gave up to tell its format are
+    /// the first ones buffered.
+    init(opening path: String, capacity: Int) throws(CaptureError) {
+        let (source, prefix) = try ByteSource.opening(path: path)
         self.capacity = max(capacity, 16)
         self.base = .allocate(byteCount: self.capacity, alignment: 16)
         self.source = source
         self.path = path
+        for byte in prefix {
+            base.storeBytes(of: byte, toByteOffset: end, as: UInt8.self)
+            end += 1
+        }
     }
 
     /// Bytes buffered and not yet consumed.

@@ -48,6 +48,10 @@ public final class MergedCaptureReader {
     /// The records returned so far, across all files.
     public var recordCount: Int { state.pointee.recordCount }
 
+    /// Records read so far, across all files, whose time was clamped into `CaptureTime`'s
+    /// window.
+    public var clampedTimes: Int { readers.reduce(0) { $0 + $1.clampedTimes } }
+
     /// Every error met so far, by file index.
     public var errors: [Int: CaptureError] { state.pointee.errors }
 

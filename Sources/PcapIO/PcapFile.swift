@@ -9,8 +9,7 @@ enum PcapFile {
 extension CaptureFileReader {
     mutating func readPcapFileHeader() throws(CaptureError) {
         guard try chunk.require(Int(PcapFile.fileHeaderLength)) else {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the 24-byte pcap file header")
+            throw fileHeaderCut(inside: "the 24-byte pcap file header")
         }
         let header = chunk.current
         switch header.loadUnaligned(as: UInt32.self) {
@@ -60,7 +59,9 @@ extension CaptureFileReader {
 }
 
 /// Seconds and a fraction in `unitsPerSecond` to seconds and nanoseconds. Some writers leave
-/// a fraction of a whole second or more; it is carried into the seconds.
+/// a fraction of a whole second or more; it is carried into the seconds. The largest result,
+/// 2^32 − 1 + (2^32 − 1) / 10^6 seconds (early 2106), lies inside `CaptureTime`'s window:
+/// pcap and snoop times never need clamping.
 @inline(__always)
 func splitTimestamp(_ seconds: UInt32, _ fraction: UInt32, unitsPerSecond: UInt32,
                     nanosecondsPerUnit: UInt32) -> (Int64, UInt32) {

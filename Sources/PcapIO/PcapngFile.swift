@@ -21,7 +21,8 @@ public struct CaptureInterface: Equatable, Sendable {
     public var snapLength: UInt32
     /// `if_tsresol`: what one timestamp unit is worth (default 10^-6 s).
     public var timestampResolution: TimestampResolution
-    /// `if_tsoffset`: seconds added to every timestamp of this interface.
+    /// `if_tsoffset`: seconds added to every timestamp of this interface (any value: the sum
+    /// is exact, then clamped into `CaptureTime`'s window).
     public var timestampOffset: Int64
     /// Offset of its Interface Description Block, to know it again after a seek back.
     var blockOffset: Int64
@@ -42,14 +43,12 @@ extension CaptureFileReader {
     mutating func readFirstSectionHeader() throws(CaptureError) {
         // A file must start with a whole section header (§3.1), or it is cut inside its header.
         guard try chunk.require(Self.minimumBlockLength) else {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the pcapng section header block")
+            throw fileHeaderCut(inside: "the pcapng section header block")
         }
         let swapped = try sectionByteOrder(of: chunk.current, at: 0)
         let length = Int(chunk.current.load32(4, swapped: swapped))
         if length >= Self.minimumBlockLength, length <= CaptureReader.maximumBlockLength, !(try chunk.require(length)) {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the \(length)-byte pcapng section header block")
+            throw fileHeaderCut(inside: "the \(length)-byte pcapng section header block")
         }
         // The first block is a section header: it is read and yields no record.
         _ = try nextPcapngRecord(stoppingAfterSectionHeader: true)
@@ -137,12 +136,17 @@ extension CaptureFileReader {
         }
         let interface = interfaceTable[interfaceID]
         let units = UInt64(block.load32(12, swapped: swapped)) << 32 | UInt64(block.load32(16, swapped: swapped))
-        let (seconds, nanoseconds) = interface.timestampResolution.split(units)
+        let (unitSeconds, nanoseconds) = interface.timestampResolution.split(units)
+        // Exact in 128 bits (2^64 − 1 seconds plus any if_tsoffset), then into the window.
+        let time = CaptureTime.clamp(seconds: Int128(unitSeconds) + Int128(interface.timestampOffset),
+                                     nanoseconds: nanoseconds)
         let originalLength = Int(block.load32(24, swapped: swapped))
+        let firstReading = nextFrame > recordCount
         let frame = finishRecord(at: offset, length: length)
+        if firstReading && time.clamped { clampedTimes += 1 }
         var record = CaptureRecord(
             data: UnsafeRawBufferPointer(start: block + dataOffset, count: capturedLength),
-            seconds: seconds &+ interface.timestampOffset, nanoseconds: nanoseconds,
+            seconds: time.seconds, nanoseconds: time.nanoseconds,
             capturedLength: capturedLength, originalLength: originalLength, linkType: interface.linkType,
             frame: frame, fileOffset: offset, fileIndex: 0)
         record.interfaceID = interfaceID

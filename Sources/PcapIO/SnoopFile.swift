@@ -23,8 +23,7 @@ enum SnoopFile {
 extension CaptureFileReader {
     mutating func readSnoopFileHeader() throws(CaptureError) {
         guard try chunk.require(Int(SnoopFile.fileHeaderLength)) else {
-            throw CaptureError(.truncatedHeader, path: path, offset: 0,
-                               "file ends after \(chunk.available) bytes, inside the 16-byte snoop file header")
+            throw fileHeaderCut(inside: "the 16-byte snoop file header")
         }
         let header = chunk.current
         swapped = hostIsLittleEndian

@@ -36,26 +36,28 @@ public struct TimestampResolution: Hashable, Sendable, CustomStringConvertible {
 
     /// Splits a count of units since the epoch into seconds and nanoseconds, rounding down
     /// (as Wireshark does) when the unit is finer than a nanosecond or not a decimal fraction.
+    /// The seconds are exact, up to 2^64 − 1 (resolution 1 s); `CaptureTime` clamps them.
     @inline(__always)
-    func split(_ units: UInt64) -> (seconds: Int64, nanoseconds: UInt32) {
+    func split(_ units: UInt64) -> (seconds: UInt64, nanoseconds: UInt32) {
         switch tsresol {
-        case 6: return (Int64(units / 1_000_000), UInt32(truncatingIfNeeded: units % 1_000_000) &* 1000)
-        case 9: return (Int64(units / 1_000_000_000), UInt32(truncatingIfNeeded: units % 1_000_000_000))
+        case 6: return (units / 1_000_000, UInt32(truncatingIfNeeded: units % 1_000_000) &* 1000)
+        case 9: return (units / 1_000_000_000, UInt32(truncatingIfNeeded: units % 1_000_000_000))
         default: return splitOther(units)
         }
     }
 
-    private func splitOther(_ units: UInt64) -> (seconds: Int64, nanoseconds: UInt32) {
+    // Every `truncatingIfNeeded` below narrows a value already below 10^9.
+    private func splitOther(_ units: UInt64) -> (seconds: UInt64, nanoseconds: UInt32) {
         let exponent = self.exponent
         if isBinary {
-            guard exponent > 0 else { return (Int64(truncatingIfNeeded: units), 0) }
+            guard exponent > 0 else { return (units, 0) }
             let fraction = units & ((1 << UInt64(exponent)) - 1)
             // fraction × 10^9 needs up to 94 bits: shift the full-width product.
             let (high, low) = fraction.multipliedFullWidth(by: 1_000_000_000)
             let nanos = (high << UInt64(64 - exponent)) | (low >> UInt64(exponent))
-            return (Int64(truncatingIfNeeded: units >> UInt64(exponent)), UInt32(truncatingIfNeeded: nanos))
+            return (units >> UInt64(exponent), UInt32(truncatingIfNeeded: nanos))
         }
-        let seconds = Int64(truncatingIfNeeded: units / unitsPerSecond)
+        let seconds = units / unitsPerSecond
         let fraction = units % unitsPerSecond
         let nanos = exponent <= 9 ? fraction * nanosecondScale : fraction / nanosecondScale
         return (seconds, UInt32(truncatingIfNeeded: nanos))

@@ -1,3 +1,5 @@
+import PcapIO
+
 /// The seed's `record` layer: where a packet came from and when.
 public struct PacketRecord: Sendable {
     /// 1-based frame number within its file.
@@ -18,6 +20,11 @@ public struct PacketRecord: Sendable {
 
     public var truncated: Bool { lengthIncluded < lengthOriginal }
 
-    /// Nanoseconds since the Unix epoch.
-    public var time: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
+    /// The file's time for this record could not be represented and was clamped to the edge of
+    /// `CaptureTime`'s window (told by the time itself, as `CaptureRecord.timeClamped`).
+    public var timeClamped: Bool { CaptureTime.isClamped(seconds: seconds, nanoseconds: nanoseconds) }
+
+    /// Nanoseconds since the Unix epoch. A reader's times lie within ±2^62 ns, so this and the
+    /// difference of two never overflow; a time set by hand outside saturates, never wraps.
+    public var time: Int64 { CaptureTime.nanoseconds(seconds: seconds, nanoseconds: nanoseconds) }
 }

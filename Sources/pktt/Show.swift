@@ -45,7 +45,10 @@ struct Show: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
         }
-        var out = TextBuffer()
+        // On a terminal every line goes out at once: what was shown stays shown, whatever
+        // happens next (thrown errors flush the buffer first in any case).
+        let flushAt = isatty(1) != 0 ? 1 : 1 << 16
+        var out = TextBuffer(flushAt: flushAt)
         var line = OneLineFormatter(showFrame: frame)
         var jsonLine = JSONPacketFormatter()
         var bar = ProgressBar(mode: progress, files: files, forCounting: count)
@@ -68,7 +71,7 @@ struct Show: ParsableCommand {
             } else {
                 line.append(trace, to: &out)
             }
-            if !out.bytes.isEmpty && out.bytes.count >= 1 << 16 && !out.flush() { break }
+            if !out.bytes.isEmpty && out.bytes.count >= flushAt && !out.flush() { break }
             if trace.packetCount & 0xffff == 0 { bar.update(trace.statistics) }
         }
         bar.finish()

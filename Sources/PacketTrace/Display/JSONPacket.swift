@@ -29,6 +29,8 @@ public struct JSONPacketFormatter {
             out.append(byte: UInt8(ascii: "\""))
             out.key("epoch")
             TimeText.appendEpoch(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
+            // Only when it happened, so that every other record's object is unchanged.
+            if record.timeClamped { out.field("time_clamped", true) }
             out.field("file", file)
             out.field("length_inc", record.lengthIncluded)
             out.field("length_orig", record.lengthOriginal)
