@@ -47,6 +47,7 @@ public final class Pktt {
         var s = state.pointee.statistics
         s.fileErrors = fileErrors
         s.truncatedFiles = reader.truncatedTails.count
+        s.clampedTimes = reader.clampedTimes
         return s
     }
     /// The pipeline behind the trace, for its tables' counters.
@@ -73,15 +74,7 @@ public final class Pktt {
         }
         guard let r = captured else { return false }
         current = r
-        var header = PacketRecord()
-        header.frame = r.frame
-        header.seconds = r.seconds
-        header.nanoseconds = r.nanoseconds
-        header.lengthIncluded = r.capturedLength
-        header.lengthOriginal = r.originalLength
-        header.fileIndex = r.fileIndex
-        header.fileOffset = r.fileOffset
-        state.pointee.take(r.data, linkType: r.linkType, record: header)
+        state.pointee.take(r.data, linkType: r.linkType, record: PacketRecord(r))
         return true
     }
 

@@ -139,7 +139,7 @@ public struct IPReassembler {
     mutating func expire(now: Int64) {
         guard !pending.isEmpty else { return }
         let limit = limits.maximumAgeNanoseconds
-        for (key, entry) in pending where CaptureTime.elapsed(from: entry.firstSeen, to: now) > limit {
+        for (key, entry) in pending where SaturatingTime.elapsed(from: entry.firstSeen, to: now) > limit {
             heldBytes -= entry.bytes.capacity
             pending.removeValue(forKey: key)
             statistics.evictedForAge += 1

@@ -1,5 +1,3 @@
-import PcapIO
-
 /// The seed's `record` layer: where a packet came from and when.
 public struct PacketRecord: Sendable {
     /// 1-based frame number within its file.
@@ -15,16 +13,15 @@ public struct PacketRecord: Sendable {
     /// Which file of the trace, and where in it the record header starts.
     public var fileIndex = 0
     public var fileOffset: Int64 = 0
+    /// The file's time for this record could not be represented and was clamped to the edge of
+    /// the readers' window (`CaptureRecord.timeClamped`).
+    public var timeClamped = false
 
     public init() {}
 
     public var truncated: Bool { lengthIncluded < lengthOriginal }
 
-    /// The file's time for this record could not be represented and was clamped to the edge of
-    /// `CaptureTime`'s window (told by the time itself, as `CaptureRecord.timeClamped`).
-    public var timeClamped: Bool { CaptureTime.isClamped(seconds: seconds, nanoseconds: nanoseconds) }
-
     /// Nanoseconds since the Unix epoch. A reader's times lie within ±2^62 ns, so this and the
     /// difference of two never overflow; a time set by hand outside saturates, never wraps.
-    public var time: Int64 { CaptureTime.nanoseconds(seconds: seconds, nanoseconds: nanoseconds) }
+    public var time: Int64 { SaturatingTime.nanoseconds(seconds: seconds, nanoseconds: nanoseconds) }
 }

@@ -95,7 +95,7 @@ struct RPCPairing {
         p.rpc.program = call.program
         p.rpc.version = call.version
         p.rpc.procedure = call.procedure
-        p.rpc.latency = CaptureTime.elapsed(from: call.time, to: time)
+        p.rpc.latency = SaturatingTime.elapsed(from: call.time, to: time)
         p.rpc.callFrame = call.frame
         p.rpc.callIndex = call.index
         p.rpc.callFileIndex = call.fileIndex

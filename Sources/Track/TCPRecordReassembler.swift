@@ -364,7 +364,7 @@ struct TCPRecordReassembler {
         let idle: Int64 = 300_000_000_000
         var freed = 0
         var removed = directions.removeAll { _, d in
-            let gone = CaptureTime.elapsed(from: d.lastSeen, to: now) > idle
+            let gone = SaturatingTime.elapsed(from: d.lastSeen, to: now) > idle
             if gone { freed += d.accountedBytes }
             return gone
         }

@@ -61,7 +61,7 @@ public struct TCPSequenceTracker {
 
     private mutating func makeRoom(now: Int64) {
         let idle = idleNanoseconds
-        evictions += connections.removeAll { CaptureTime.elapsed(from: $1.lastSeen, to: now) > idle }
+        evictions += connections.removeAll { SaturatingTime.elapsed(from: $1.lastSeen, to: now) > idle }
         let target = maximumConnections * 3 / 4
         if connections.count > target {
             // Everything is recent: keep the most recently seen three quarters.

@@ -19,6 +19,8 @@ public struct TraceStatistics: Sendable {
     public var fileErrors = 0
     /// Files whose last record was cut short.
     public var truncatedFiles = 0
+    /// Records whose time could not be represented, clamped to the readers' window.
+    public var clampedTimes = 0
 
     public init() {}
 
@@ -47,6 +49,7 @@ public struct TraceStatistics: Sendable {
         parts.append("errors \(decodeErrors)")
         if fileErrors > 0 { parts.append("file_errors \(fileErrors)") }
         if truncatedFiles > 0 { parts.append("truncated_files \(truncatedFiles)") }
+        if clampedTimes > 0 { parts.append("clamped_times \(clampedTimes)") }
         return parts.joined(separator: " ")
     }
 }

@@ -163,10 +163,10 @@ public struct XIDTable {
 
     private mutating func sweepIfDue(now: Int64) {
         // Sweeping costs a pass over the table: once every ten seconds of capture time is plenty.
-        if let last = lastSweep, now >= last, CaptureTime.elapsed(from: last, to: now) < 10_000_000_000 { return }
+        if let last = lastSweep, now >= last, SaturatingTime.elapsed(from: last, to: now) < 10_000_000_000 { return }
         lastSweep = now
         let age = limits.maximumAgeNanoseconds
-        statistics.expiredUnanswered += calls.removeAll { _, c in CaptureTime.elapsed(from: c.time, to: now) > age }
+        statistics.expiredUnanswered += calls.removeAll { _, c in SaturatingTime.elapsed(from: c.time, to: now) > age }
     }
 
     /// Over the count limit: drop the oldest calls, down to three quarters.

@@ -32,23 +32,11 @@ struct ShardedPipelineTests {
         var pipeline = PacketPipeline()
         var out: [String] = []
         while let r = try reader.next() {
-            pipeline.take(r.data, linkType: r.linkType, record: Self.header(r))
+            pipeline.take(r.data, linkType: r.linkType, record: PacketRecord(r))
             if let d = describe(pipeline) { out.append(d) }
             while pipeline.nextMessage(r.data) { if let d = describe(pipeline) { out.append(d) } }
         }
         return out
-    }
-
-    static func header(_ r: CaptureRecord) -> PacketRecord {
-        var h = PacketRecord()
-        h.frame = r.frame
-        h.seconds = r.seconds
-        h.nanoseconds = r.nanoseconds
-        h.lengthIncluded = r.capturedLength
-        h.lengthOriginal = r.originalLength
-        h.fileIndex = r.fileIndex
-        h.fileOffset = r.fileOffset
-        return h
     }
 
     func sharded(_ path: String, workers n: Int, batchSize: Int) throws -> [String] {
@@ -67,7 +55,7 @@ struct ShardedPipelineTests {
         while let r = try reader.next() {
             PacketDecoder.decode(r.data, linkType: r.linkType, originalLength: r.originalLength, into: &probe)
             let w = Int(FlowHash.of(&probe) % UInt64(n))
-            batches[w].append(r.data, linkType: r.linkType, record: Self.header(r))
+            batches[w].append(r.data, linkType: r.linkType, record: PacketRecord(r))
             if batches[w].count == batchSize { send(w) }
         }
         for w in 0..<n where !batches[w].isEmpty { send(w) }

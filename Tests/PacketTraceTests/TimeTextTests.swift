@@ -81,12 +81,14 @@ struct TimeTextTests {
         var formatter = JSONPacketFormatter()
         var record = PacketRecord()
         record.seconds = CaptureTime.limitSeconds
+        record.timeClamped = true  // as Pktt sets it from the reader's CaptureRecord
         var out = TextBuffer(flushAt: .max)
         formatter.append(record, Packet(), file: "f.pcapng", to: &out)
         let clamped = out.take()
         #expect(clamped.contains("\"epoch\":4611686017.000000000,\"time_clamped\":true,"))
         #expect(record.timeClamped && record.time == CaptureTime.limitSeconds * 1_000_000_000)
         record.seconds = CaptureTime.limitSeconds - 1
+        record.timeClamped = false
         formatter.append(record, Packet(), file: "f.pcapng", to: &out)
         #expect(!out.take().contains("time_clamped"))
         #expect(!record.timeClamped)
