@@ -230,6 +230,7 @@ struct TraceState {
                                      fileIndex: record.fileIndex)
         }
         messageSource = source
+        if source != nil { statistics.undefinedValues += rpc.tape.undefinedValues }
         return source != nil
     }
 
