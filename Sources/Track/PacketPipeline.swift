@@ -134,6 +134,7 @@ public struct PacketPipeline {
                                      fileIndex: record.fileIndex)
         }
         messageSource = source
+        if source != nil { statistics.undefinedValues += rpc.tape.undefinedValues }
         return source != nil
     }
 

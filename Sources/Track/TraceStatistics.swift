@@ -12,6 +12,8 @@ public struct TraceStatistics: Sendable {
     public var truncated = 0
     /// Packets whose bytes were malformed somewhere (the packet keeps the layers before it).
     public var decodeErrors = 0
+    /// Enum values a program body held that their enum does not define (kept, decoding went on).
+    public var undefinedValues = 0
     public var fragments = 0
     public var reassembled = 0
     public var fragmentEvictions = 0
@@ -47,6 +49,7 @@ public struct TraceStatistics: Sendable {
         parts.append("fragment_evictions \(fragmentEvictions)")
         parts.append("truncated \(truncated)")
         parts.append("errors \(decodeErrors)")
+        if undefinedValues > 0 { parts.append("undefined_values \(undefinedValues)") }
         if fileErrors > 0 { parts.append("file_errors \(fileErrors)") }
         if truncatedFiles > 0 { parts.append("truncated_files \(truncatedFiles)") }
         if clampedTimes > 0 { parts.append("clamped_times \(clampedTimes)") }

@@ -228,6 +228,7 @@ class Functions:
                     self.mod.decl_shape(t.default), self.fid(self.member_field(t, t.default)), 12)
                 body += ["        default:"] + (stmts or ["            break"])
             elif not covered:
+                # the discriminant stays on the tape; what follows cannot be placed
                 body += ["        default:  // no arm for this value: the union is malformed",
                          "            throw DecodeError(.badValue, layer: r.layer, offset: at)"]
             body.append("        }")
@@ -247,19 +248,24 @@ class Functions:
                               ["        let v = try r.int32()", "        t.enumeration(f, v)", "        return v"],
                               f"enum {t.name} (@open): a value it does not define is shown as a number",
                               inline=True)]
+        # RFC 4506 section 4.3: a value the enum does not define is an error of the sender, but it
+        # still takes its four bytes: it is kept, flagged and counted, and what follows decodes.
+        # Only a union it selects no arm of is given up (union_funcs).
         if values == list(range(values[0], values[-1] + 1)):
-            check = [f"        guard {values[0]}...{values[-1]} ~= v else {{",
-                     "            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)",
+            check = [f"        if {values[0]}...{values[-1]} ~= v {{",
+                     "            t.enumeration(f, v)",
+                     "        } else {",
+                     "            t.undefinedEnumeration(f, v)",
                      "        }"]
         else:
             check = [f"        switch v {{",
-                     f"        case {', '.join(map(str, values))}: break",
-                     "        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)",
+                     f"        case {', '.join(map(str, values))}: t.enumeration(f, v)",
+                     "        default: t.undefinedEnumeration(f, v)",
                      "        }"]
         return [self.func(f"@discardableResult static func enum_{t.name}{self.FSIG} -> Int32",
-                          ["        let v = try r.int32()"] + check
-                          + ["        t.enumeration(f, v)", "        return v"],
-                          f"enum {t.name}: a value it does not define is malformed", inline=True)]
+                          ["        let v = try r.int32()"] + check + ["        return v"],
+                          f"enum {t.name}: a value it does not define is kept, flagged undefined",
+                          inline=True)]
 
     def version_func(self, p, v):
         body = ["        switch procedure {"]

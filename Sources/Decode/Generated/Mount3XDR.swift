@@ -36,15 +36,14 @@ enum Mount3XDR {
         XDRField("exports", parent: "MOUNTPROC3_EXPORT", type: "exports", names: 0, hint: .none),  // 24
     ]
 
-    /// enum mountstat3: a value it does not define is malformed
+    /// enum mountstat3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_mountstat3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 0, 1, 2, 5, 13, 20, 22, 63, 10004, 10006: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 0, 1, 2, 5, 13, 20, 22, 63, 10004, 10006: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

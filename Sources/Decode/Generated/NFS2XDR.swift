@@ -172,26 +172,26 @@ enum NFS2XDR {
         XDRField("file", parent: "NFSPROC_STATFS", type: "fhandle", names: 0, hint: .fileHandle),  // 105
     ]
 
-    /// enum stat: a value it does not define is malformed
+    /// enum stat: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_stat(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 0, 1, 2, 5, 6, 13, 17, 19, 20, 21, 27, 28, 30, 63, 66, 69, 70, 99: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 0, 1, 2, 5, 6, 13, 17, 19, 20, 21, 27, 28, 30, 63, 66, 69, 70, 99: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum ftype: a value it does not define is malformed
+    /// enum ftype: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_ftype(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...5 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...5 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

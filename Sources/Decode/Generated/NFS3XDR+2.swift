@@ -2,26 +2,26 @@
 
 extension NFS3XDR {
 
-    /// enum nfsstat3: a value it does not define is malformed
+    /// enum nfsstat3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfsstat3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 0, 1, 2, 5, 6, 13, 17, 18, 19, 20, 21, 22, 27, 28, 30, 31, 63, 66, 69, 70, 71, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 0, 1, 2, 5, 6, 13, 17, 18, 19, 20, 21, 22, 27, 28, 30, 31, 63, 66, 69, 70, 71, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum ftype3: a value it does not define is malformed
+    /// enum ftype3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_ftype3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...7 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...7 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -153,14 +153,15 @@ extension NFS3XDR {
         t.end()
     }
 
-    /// enum time_how: a value it does not define is malformed
+    /// enum time_how: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_time_how(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -540,11 +541,5 @@ extension NFS3XDR {
     @inline(__always)
     static func members_READ3resfail(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try decode_post_op_attr(F.READ3resfail_file_attributes, &r, &t)
-    }
-
-    static func decode_READ3resfail(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_READ3resfail(&r, &t)
-        t.end()
     }
 }

@@ -2,6 +2,12 @@
 
 extension NFS3XDR {
 
+    static func decode_READ3resfail(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_READ3resfail(&r, &t)
+        t.end()
+    }
+
     /// union READ3res
     @inline(__always)
     static func members_READ3res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -13,14 +19,15 @@ extension NFS3XDR {
         }
     }
 
-    /// enum stable_how: a value it does not define is malformed
+    /// enum stable_how: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_stable_how(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -72,14 +79,15 @@ extension NFS3XDR {
         }
     }
 
-    /// enum createmode3: a value it does not define is malformed
+    /// enum createmode3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_createmode3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -538,13 +546,5 @@ extension NFS3XDR {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_dirlist3(&r, &t)
         t.end()
-    }
-
-    /// struct READDIR3resok
-    @inline(__always)
-    static func members_READDIR3resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try decode_post_op_attr(F.READDIR3resok_dir_attributes, &r, &t)
-        try t.fixedOpaque(F.READDIR3resok_cookieverf, count: 8, &r)
-        try decode_dirlist3(F.READDIR3resok_reply, &r, &t)
     }
 }

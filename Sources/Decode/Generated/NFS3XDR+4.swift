@@ -2,6 +2,14 @@
 
 extension NFS3XDR {
 
+    /// struct READDIR3resok
+    @inline(__always)
+    static func members_READDIR3resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try decode_post_op_attr(F.READDIR3resok_dir_attributes, &r, &t)
+        try t.fixedOpaque(F.READDIR3resok_cookieverf, count: 8, &r)
+        try decode_dirlist3(F.READDIR3resok_reply, &r, &t)
+    }
+
     static func decode_READDIR3resok(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_READDIR3resok(&r, &t)

@@ -2,14 +2,45 @@
 
 extension NFS4XDR {
 
-    /// enum state_protect_how4: a value it does not define is malformed
+    /// struct ssv_sp_parms4
+    @inline(__always)
+    static func members_ssv_sp_parms4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try decode_state_protect_ops4(F.ssv_sp_parms4_ssp_ops, &r, &t)
+        do {
+            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
+            try t.begin(F.ssv_sp_parms4_ssp_hash_algs, .arrayBegin, count: n, &r)
+            for _ in 0..<n {
+                try t.opaque(F.ssv_sp_parms4_ssp_hash_algs, maximum: XDRLimits.maximumOpaque, &r)
+            }
+            t.end()
+        }
+        do {
+            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
+            try t.begin(F.ssv_sp_parms4_ssp_encr_algs, .arrayBegin, count: n, &r)
+            for _ in 0..<n {
+                try t.opaque(F.ssv_sp_parms4_ssp_encr_algs, maximum: XDRLimits.maximumOpaque, &r)
+            }
+            t.end()
+        }
+        try t.uint32(F.ssv_sp_parms4_ssp_window, &r)
+        try t.uint32(F.ssv_sp_parms4_ssp_num_gss_handles, &r)
+    }
+
+    static func decode_ssv_sp_parms4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_ssv_sp_parms4(&r, &t)
+        t.end()
+    }
+
+    /// enum state_protect_how4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_state_protect_how4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -351,14 +382,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum gddrnf4_status: a value it does not define is malformed
+    /// enum gddrnf4_status: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_gddrnf4_status(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -511,40 +543,6 @@ extension NFS4XDR {
     static func decode_GETDEVICELIST4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_GETDEVICELIST4res(&r, &t)
-        t.end()
-    }
-
-    /// union newtime4
-    @inline(__always)
-    static func members_newtime4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        switch try t.bool(F.newtime4_nt_timechanged, &r) {
-        case true:  // TRUE
-            try decode_nfstime4(F.newtime4_nt_time, &r, &t)
-        case false:  // FALSE
-            break
-        }
-    }
-
-    static func decode_newtime4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_newtime4(&r, &t)
-        t.end()
-    }
-
-    /// union newoffset4
-    @inline(__always)
-    static func members_newoffset4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        switch try t.bool(F.newoffset4_no_newoffset, &r) {
-        case true:  // TRUE
-            try t.uint64(F.newoffset4_no_offset, &r)
-        case false:  // FALSE
-            break
-        }
-    }
-
-    static func decode_newoffset4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_newoffset4(&r, &t)
         t.end()
     }
 }

@@ -2,6 +2,40 @@
 
 extension NFS4XDR {
 
+    /// union newtime4
+    @inline(__always)
+    static func members_newtime4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        switch try t.bool(F.newtime4_nt_timechanged, &r) {
+        case true:  // TRUE
+            try decode_nfstime4(F.newtime4_nt_time, &r, &t)
+        case false:  // FALSE
+            break
+        }
+    }
+
+    static func decode_newtime4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_newtime4(&r, &t)
+        t.end()
+    }
+
+    /// union newoffset4
+    @inline(__always)
+    static func members_newoffset4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        switch try t.bool(F.newoffset4_no_newoffset, &r) {
+        case true:  // TRUE
+            try t.uint64(F.newoffset4_no_offset, &r)
+        case false:  // FALSE
+            break
+        }
+    }
+
+    static func decode_newoffset4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_newoffset4(&r, &t)
+        t.end()
+    }
+
     /// struct LAYOUTCOMMIT4args
     @inline(__always)
     static func members_LAYOUTCOMMIT4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -174,14 +208,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum secinfo_style4: a value it does not define is malformed
+    /// enum secinfo_style4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_secinfo_style4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -508,43 +543,5 @@ extension NFS4XDR {
     static func members_COPY_NOTIFY4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try decode_stateid4(F.COPY_NOTIFY4args_cna_src_stateid, &r, &t)
         try decode_netloc4(F.COPY_NOTIFY4args_cna_destination_server, &r, &t)
-    }
-
-    static func decode_COPY_NOTIFY4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_COPY_NOTIFY4args(&r, &t)
-        t.end()
-    }
-
-    /// struct COPY_NOTIFY4resok
-    @inline(__always)
-    static func members_COPY_NOTIFY4resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try decode_nfstime4(F.COPY_NOTIFY4resok_cnr_lease_time, &r, &t)
-        try decode_stateid4(F.COPY_NOTIFY4resok_cnr_stateid, &r, &t)
-        do {
-            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 8)
-            try t.begin(F.COPY_NOTIFY4resok_cnr_source_server, .arrayBegin, count: n, &r)
-            for _ in 0..<n {
-                try decode_netloc4(F.COPY_NOTIFY4resok_cnr_source_server, &r, &t)
-            }
-            t.end()
-        }
-    }
-
-    static func decode_COPY_NOTIFY4resok(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_COPY_NOTIFY4resok(&r, &t)
-        t.end()
-    }
-
-    /// union COPY_NOTIFY4res
-    @inline(__always)
-    static func members_COPY_NOTIFY4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        switch try enum_nfsstat4(F.COPY_NOTIFY4res_cnr_status, &r, &t) {
-        case 0:  // NFS4_OK
-            try decode_COPY_NOTIFY4resok(F.COPY_NOTIFY4res_resok4, &r, &t)
-        default:
-            break
-        }
     }
 }

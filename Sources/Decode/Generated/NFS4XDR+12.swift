@@ -2,6 +2,44 @@
 
 extension NFS4XDR {
 
+    static func decode_COPY_NOTIFY4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_COPY_NOTIFY4args(&r, &t)
+        t.end()
+    }
+
+    /// struct COPY_NOTIFY4resok
+    @inline(__always)
+    static func members_COPY_NOTIFY4resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try decode_nfstime4(F.COPY_NOTIFY4resok_cnr_lease_time, &r, &t)
+        try decode_stateid4(F.COPY_NOTIFY4resok_cnr_stateid, &r, &t)
+        do {
+            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 8)
+            try t.begin(F.COPY_NOTIFY4resok_cnr_source_server, .arrayBegin, count: n, &r)
+            for _ in 0..<n {
+                try decode_netloc4(F.COPY_NOTIFY4resok_cnr_source_server, &r, &t)
+            }
+            t.end()
+        }
+    }
+
+    static func decode_COPY_NOTIFY4resok(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_COPY_NOTIFY4resok(&r, &t)
+        t.end()
+    }
+
+    /// union COPY_NOTIFY4res
+    @inline(__always)
+    static func members_COPY_NOTIFY4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        switch try enum_nfsstat4(F.COPY_NOTIFY4res_cnr_status, &r, &t) {
+        case 0:  // NFS4_OK
+            try decode_COPY_NOTIFY4resok(F.COPY_NOTIFY4res_resok4, &r, &t)
+        default:
+            break
+        }
+    }
+
     static func decode_COPY_NOTIFY4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_COPY_NOTIFY4res(&r, &t)
@@ -456,14 +494,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum setxattr_option4: a value it does not define is malformed
+    /// enum setxattr_option4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_setxattr_option4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -503,43 +542,5 @@ extension NFS4XDR {
     static func members_LISTXATTRS4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.uint64(F.LISTXATTRS4args_lxa_cookie, &r)
         try t.uint32(F.LISTXATTRS4args_lxa_maxcount, &r)
-    }
-
-    static func decode_LISTXATTRS4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_LISTXATTRS4args(&r, &t)
-        t.end()
-    }
-
-    /// struct LISTXATTRS4resok
-    @inline(__always)
-    static func members_LISTXATTRS4resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.uint64(F.LISTXATTRS4resok_lxr_cookie, &r)
-        do {
-            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
-            try t.begin(F.LISTXATTRS4resok_lxr_names, .arrayBegin, count: n, &r)
-            for _ in 0..<n {
-                try t.string(F.LISTXATTRS4resok_lxr_names, maximum: XDRLimits.maximumOpaque, &r)
-            }
-            t.end()
-        }
-        try t.bool(F.LISTXATTRS4resok_lxr_eof, &r)
-    }
-
-    static func decode_LISTXATTRS4resok(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_LISTXATTRS4resok(&r, &t)
-        t.end()
-    }
-
-    /// union LISTXATTRS4res
-    @inline(__always)
-    static func members_LISTXATTRS4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        switch try enum_nfsstat4(F.LISTXATTRS4res_lxr_status, &r, &t) {
-        case 0:  // NFS4_OK
-            try decode_LISTXATTRS4resok(F.LISTXATTRS4res_lxr_value, &r, &t)
-        default:
-            break
-        }
     }
 }

@@ -2,6 +2,44 @@
 
 extension NFS4XDR {
 
+    static func decode_LISTXATTRS4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_LISTXATTRS4args(&r, &t)
+        t.end()
+    }
+
+    /// struct LISTXATTRS4resok
+    @inline(__always)
+    static func members_LISTXATTRS4resok(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.uint64(F.LISTXATTRS4resok_lxr_cookie, &r)
+        do {
+            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
+            try t.begin(F.LISTXATTRS4resok_lxr_names, .arrayBegin, count: n, &r)
+            for _ in 0..<n {
+                try t.string(F.LISTXATTRS4resok_lxr_names, maximum: XDRLimits.maximumOpaque, &r)
+            }
+            t.end()
+        }
+        try t.bool(F.LISTXATTRS4resok_lxr_eof, &r)
+    }
+
+    static func decode_LISTXATTRS4resok(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_LISTXATTRS4resok(&r, &t)
+        t.end()
+    }
+
+    /// union LISTXATTRS4res
+    @inline(__always)
+    static func members_LISTXATTRS4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        switch try enum_nfsstat4(F.LISTXATTRS4res_lxr_status, &r, &t) {
+        case 0:  // NFS4_OK
+            try decode_LISTXATTRS4resok(F.LISTXATTRS4res_lxr_value, &r, &t)
+        default:
+            break
+        }
+    }
+
     static func decode_LISTXATTRS4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_LISTXATTRS4res(&r, &t)
@@ -482,14 +520,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum layoutrecall_type4: a value it does not define is malformed
+    /// enum layoutrecall_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_layoutrecall_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -505,43 +544,6 @@ extension NFS4XDR {
     static func decode_layoutrecall_file4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_layoutrecall_file4(&r, &t)
-        t.end()
-    }
-
-    /// union layoutrecall4
-    @inline(__always)
-    static func members_layoutrecall4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        let at = r.offset
-        switch try enum_layoutrecall_type4(F.layoutrecall4_lor_recalltype, &r, &t) {
-        case 1:  // LAYOUTRECALL4_FILE
-            try decode_layoutrecall_file4(F.layoutrecall4_lor_layout, &r, &t)
-        case 2:  // LAYOUTRECALL4_FSID
-            try decode_fsid4(F.layoutrecall4_lor_fsid, &r, &t)
-        case 3:  // LAYOUTRECALL4_ALL
-            break
-        default:  // no arm for this value: the union is malformed
-            throw DecodeError(.badValue, layer: r.layer, offset: at)
-        }
-    }
-
-    static func decode_layoutrecall4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_layoutrecall4(&r, &t)
-        t.end()
-    }
-
-    /// struct CB_LAYOUTRECALL4args
-    @inline(__always)
-    static func members_CB_LAYOUTRECALL4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try enum_layouttype4(F.CB_LAYOUTRECALL4args_clora_type, &r, &t)
-        try enum_layoutiomode4(F.CB_LAYOUTRECALL4args_clora_iomode, &r, &t)
-        try t.bool(F.CB_LAYOUTRECALL4args_clora_changed, &r)
-        try decode_layoutrecall4(F.CB_LAYOUTRECALL4args_clora_recall, &r, &t)
-    }
-
-    static func decode_CB_LAYOUTRECALL4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_CB_LAYOUTRECALL4args(&r, &t)
         t.end()
     }
 }

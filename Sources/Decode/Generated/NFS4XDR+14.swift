@@ -2,6 +2,43 @@
 
 extension NFS4XDR {
 
+    /// union layoutrecall4
+    @inline(__always)
+    static func members_layoutrecall4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        let at = r.offset
+        switch try enum_layoutrecall_type4(F.layoutrecall4_lor_recalltype, &r, &t) {
+        case 1:  // LAYOUTRECALL4_FILE
+            try decode_layoutrecall_file4(F.layoutrecall4_lor_layout, &r, &t)
+        case 2:  // LAYOUTRECALL4_FSID
+            try decode_fsid4(F.layoutrecall4_lor_fsid, &r, &t)
+        case 3:  // LAYOUTRECALL4_ALL
+            break
+        default:  // no arm for this value: the union is malformed
+            throw DecodeError(.badValue, layer: r.layer, offset: at)
+        }
+    }
+
+    static func decode_layoutrecall4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_layoutrecall4(&r, &t)
+        t.end()
+    }
+
+    /// struct CB_LAYOUTRECALL4args
+    @inline(__always)
+    static func members_CB_LAYOUTRECALL4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try enum_layouttype4(F.CB_LAYOUTRECALL4args_clora_type, &r, &t)
+        try enum_layoutiomode4(F.CB_LAYOUTRECALL4args_clora_iomode, &r, &t)
+        try t.bool(F.CB_LAYOUTRECALL4args_clora_changed, &r)
+        try decode_layoutrecall4(F.CB_LAYOUTRECALL4args_clora_recall, &r, &t)
+    }
+
+    static func decode_CB_LAYOUTRECALL4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_CB_LAYOUTRECALL4args(&r, &t)
+        t.end()
+    }
+
     /// struct CB_LAYOUTRECALL4res
     @inline(__always)
     static func members_CB_LAYOUTRECALL4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -374,15 +411,14 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum nfs_cb_opnum4: a value it does not define is malformed
+    /// enum nfs_cb_opnum4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfs_cb_opnum4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 10044: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 10044: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -503,31 +539,5 @@ extension NFS4XDR {
             }
             t.end()
         }
-    }
-
-    /// NFS4_PROGRAM NFS_V4: false when the procedure is not one it defines
-    static func version_4(_ procedure: UInt32, _ isReply: Bool, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Bool {
-        switch procedure {
-        case 0:  // NFSPROC4_NULL
-            break
-        case 1:  // NFSPROC4_COMPOUND
-            if isReply { try members_COMPOUND4res(&r, &t) } else { try members_COMPOUND4args(&r, &t) }
-        default:
-            return false
-        }
-        return true
-    }
-
-    /// NFS4_CALLBACK NFS_CB: false when the procedure is not one it defines
-    static func version_1(_ procedure: UInt32, _ isReply: Bool, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Bool {
-        switch procedure {
-        case 0:  // CB_NULL
-            break
-        case 1:  // CB_COMPOUND
-            if isReply { try members_CB_COMPOUND4res(&r, &t) } else { try members_CB_COMPOUND4args(&r, &t) }
-        default:
-            return false
-        }
-        return true
     }
 }

@@ -2,6 +2,32 @@
 
 extension NFS4XDR {
 
+    /// NFS4_PROGRAM NFS_V4: false when the procedure is not one it defines
+    static func version_4(_ procedure: UInt32, _ isReply: Bool, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Bool {
+        switch procedure {
+        case 0:  // NFSPROC4_NULL
+            break
+        case 1:  // NFSPROC4_COMPOUND
+            if isReply { try members_COMPOUND4res(&r, &t) } else { try members_COMPOUND4args(&r, &t) }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// NFS4_CALLBACK NFS_CB: false when the procedure is not one it defines
+    static func version_1(_ procedure: UInt32, _ isReply: Bool, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Bool {
+        switch procedure {
+        case 0:  // CB_NULL
+            break
+        case 1:  // CB_COMPOUND
+            if isReply { try members_CB_COMPOUND4res(&r, &t) } else { try members_CB_COMPOUND4args(&r, &t) }
+        default:
+            return false
+        }
+        return true
+    }
+
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {

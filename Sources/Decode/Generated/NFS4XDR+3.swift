@@ -527,14 +527,15 @@ extension NFS4XDR {
         XDRField("resarray", parent: "CB_COMPOUND4res", type: "nfs_cb_resop4<>", names: 0, hint: .none),  // 1384
     ]
 
-    /// enum nfs_ftype4: a value it does not define is malformed
+    /// enum nfs_ftype4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfs_ftype4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...9 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...9 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

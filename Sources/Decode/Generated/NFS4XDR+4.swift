@@ -15,14 +15,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum time_how4: a value it does not define is malformed
+    /// enum time_how4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_time_how4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -224,14 +225,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum layouttype4: a value it does not define is malformed
+    /// enum layouttype4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_layouttype4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...4 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...4 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -301,14 +303,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum layoutiomode4: a value it does not define is malformed
+    /// enum layoutiomode4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_layoutiomode4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -393,14 +396,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum layoutreturn_type4: a value it does not define is malformed
+    /// enum layoutreturn_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_layoutreturn_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -436,14 +440,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum fs4_status_type: a value it does not define is malformed
+    /// enum fs4_status_type: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_fs4_status_type(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...5 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...5 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

@@ -28,14 +28,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum netloc_type4: a value it does not define is malformed
+    /// enum netloc_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_netloc_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -61,14 +62,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum change_attr_type4: a value it does not define is malformed
+    /// enum change_attr_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_change_attr_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...4 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...4 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -142,25 +144,27 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum data_content4: a value it does not define is malformed
+    /// enum data_content4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_data_content4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum stable_how4: a value it does not define is malformed
+    /// enum stable_how4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_stable_how4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -539,11 +543,5 @@ extension NFS4XDR {
     static func members_nfs_client_id4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.fixedOpaque(F.nfs_client_id4_verifier, count: 8, &r)
         try t.opaque(F.nfs_client_id4_id, maximum: 1024, &r)
-    }
-
-    static func decode_nfs_client_id4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_nfs_client_id4(&r, &t)
-        t.end()
     }
 }

@@ -2,6 +2,12 @@
 
 extension NFS4XDR {
 
+    static func decode_nfs_client_id4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_nfs_client_id4(&r, &t)
+        t.end()
+    }
+
     /// struct client_owner4
     @inline(__always)
     static func members_client_owner4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -41,14 +47,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum nfs_lock_type4: a value it does not define is malformed
+    /// enum nfs_lock_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfs_lock_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...4 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...4 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -260,15 +267,14 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum nfs_opnum4: a value it does not define is malformed
+    /// enum nfs_opnum4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfs_opnum4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 10044: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 10044: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -532,18 +538,5 @@ extension NFS4XDR {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_DELEGRETURN4res(&r, &t)
         t.end()
-    }
-
-    /// struct GETATTR4args
-    @inline(__always)
-    static func members_GETATTR4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        do {
-            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
-            try t.begin(F.GETATTR4args_attr_request, .arrayBegin, count: n, &r)
-            for _ in 0..<n {
-                try t.uint32(F.GETATTR4args_attr_request, &r)
-            }
-            t.end()
-        }
     }
 }

@@ -2,6 +2,19 @@
 
 extension NFS4XDR {
 
+    /// struct GETATTR4args
+    @inline(__always)
+    static func members_GETATTR4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        do {
+            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
+            try t.begin(F.GETATTR4args_attr_request, .arrayBegin, count: n, &r)
+            for _ in 0..<n {
+                try t.uint32(F.GETATTR4args_attr_request, &r)
+            }
+            t.end()
+        }
+    }
+
     static func decode_GETATTR4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_GETATTR4args(&r, &t)
@@ -341,14 +354,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum createmode4: a value it does not define is malformed
+    /// enum createmode4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_createmode4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -387,14 +401,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum opentype4: a value it does not define is malformed
+    /// enum opentype4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_opentype4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -415,14 +430,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum limit_by4: a value it does not define is malformed
+    /// enum limit_by4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_limit_by4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...2 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...2 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -459,25 +475,27 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum open_delegation_type4: a value it does not define is malformed
+    /// enum open_delegation_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_open_delegation_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...5 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...5 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum open_claim_type4: a value it does not define is malformed
+    /// enum open_claim_type4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_open_claim_type4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...6 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...6 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -521,23 +539,6 @@ extension NFS4XDR {
     static func decode_open_claim4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_open_claim4(&r, &t)
-        t.end()
-    }
-
-    /// struct OPEN4args
-    @inline(__always)
-    static func members_OPEN4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.uint32(F.OPEN4args_seqid, &r)
-        try t.uint32(F.OPEN4args_share_access, &r)
-        try t.uint32(F.OPEN4args_share_deny, &r)
-        try decode_state_owner4(F.OPEN4args_owner, &r, &t)
-        try decode_openflag4(F.OPEN4args_openhow, &r, &t)
-        try decode_open_claim4(F.OPEN4args_claim, &r, &t)
-    }
-
-    static func decode_OPEN4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_OPEN4args(&r, &t)
         t.end()
     }
 }

@@ -2,6 +2,23 @@
 
 extension NFS4XDR {
 
+    /// struct OPEN4args
+    @inline(__always)
+    static func members_OPEN4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.uint32(F.OPEN4args_seqid, &r)
+        try t.uint32(F.OPEN4args_share_access, &r)
+        try t.uint32(F.OPEN4args_share_deny, &r)
+        try decode_state_owner4(F.OPEN4args_owner, &r, &t)
+        try decode_openflag4(F.OPEN4args_openhow, &r, &t)
+        try decode_open_claim4(F.OPEN4args_claim, &r, &t)
+    }
+
+    static func decode_OPEN4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_OPEN4args(&r, &t)
+        t.end()
+    }
+
     /// struct open_read_delegation4
     @inline(__always)
     static func members_open_read_delegation4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -31,14 +48,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum why_no_delegation4: a value it does not define is malformed
+    /// enum why_no_delegation4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_why_no_delegation4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...8 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...8 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -526,23 +544,5 @@ extension NFS4XDR {
         default:
             break
         }
-    }
-
-    static func decode_RENAME4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_RENAME4res(&r, &t)
-        t.end()
-    }
-
-    /// struct RENEW4args
-    @inline(__always)
-    static func members_RENEW4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.uint64(F.RENEW4args_clientid, &r)
-    }
-
-    static func decode_RENEW4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_RENEW4args(&r, &t)
-        t.end()
     }
 }

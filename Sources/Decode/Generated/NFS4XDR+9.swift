@@ -2,6 +2,24 @@
 
 extension NFS4XDR {
 
+    static func decode_RENAME4res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_RENAME4res(&r, &t)
+        t.end()
+    }
+
+    /// struct RENEW4args
+    @inline(__always)
+    static func members_RENEW4args(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.uint64(F.RENEW4args_clientid, &r)
+    }
+
+    static func decode_RENEW4args(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
+        try t.begin(f, .structBegin, count: 0, &r)
+        try members_RENEW4args(&r, &t)
+        t.end()
+    }
+
     /// struct RENEW4res
     @inline(__always)
     static func members_RENEW4res(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
@@ -50,14 +68,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum rpc_gss_svc_t: a value it does not define is malformed
+    /// enum rpc_gss_svc_t: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_rpc_gss_svc_t(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -417,15 +436,14 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum channel_dir_from_client4: a value it does not define is malformed
+    /// enum channel_dir_from_client4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_channel_dir_from_client4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 1, 2, 3, 7: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 1, 2, 3, 7: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -443,14 +461,15 @@ extension NFS4XDR {
         t.end()
     }
 
-    /// enum channel_dir_from_server4: a value it does not define is malformed
+    /// enum channel_dir_from_server4: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_channel_dir_from_server4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -509,36 +528,6 @@ extension NFS4XDR {
     static func decode_state_protect_ops4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
         try t.begin(f, .structBegin, count: 0, &r)
         try members_state_protect_ops4(&r, &t)
-        t.end()
-    }
-
-    /// struct ssv_sp_parms4
-    @inline(__always)
-    static func members_ssv_sp_parms4(_ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try decode_state_protect_ops4(F.ssv_sp_parms4_ssp_ops, &r, &t)
-        do {
-            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
-            try t.begin(F.ssv_sp_parms4_ssp_hash_algs, .arrayBegin, count: n, &r)
-            for _ in 0..<n {
-                try t.opaque(F.ssv_sp_parms4_ssp_hash_algs, maximum: XDRLimits.maximumOpaque, &r)
-            }
-            t.end()
-        }
-        do {
-            let n = try r.arrayCount(maximum: XDRLimits.maximumArrayCount, minimumElementSize: 4)
-            try t.begin(F.ssv_sp_parms4_ssp_encr_algs, .arrayBegin, count: n, &r)
-            for _ in 0..<n {
-                try t.opaque(F.ssv_sp_parms4_ssp_encr_algs, maximum: XDRLimits.maximumOpaque, &r)
-            }
-            t.end()
-        }
-        try t.uint32(F.ssv_sp_parms4_ssp_window, &r)
-        try t.uint32(F.ssv_sp_parms4_ssp_num_gss_handles, &r)
-    }
-
-    static func decode_ssv_sp_parms4(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) {
-        try t.begin(f, .structBegin, count: 0, &r)
-        try members_ssv_sp_parms4(&r, &t)
         t.end()
     }
 }

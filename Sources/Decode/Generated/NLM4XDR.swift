@@ -102,14 +102,15 @@ enum NLM4XDR {
         XDRField("state", parent: "nlm4_notify", type: "int32", names: 0, hint: .none),  // 1554
     ]
 
-    /// enum nlm4_stats: a value it does not define is malformed
+    /// enum nlm4_stats: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nlm4_stats(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...9 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...9 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -224,25 +225,27 @@ enum NLM4XDR {
         try decode_nlm4_lock(F.nlm4_unlockargs_alock, &r, &t)
     }
 
-    /// enum fsh4_mode: a value it does not define is malformed
+    /// enum fsh4_mode: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_fsh4_mode(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum fsh4_access: a value it does not define is malformed
+    /// enum fsh4_access: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_fsh4_access(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

@@ -102,14 +102,15 @@ enum NLMXDR {
         XDRField("state", parent: "nlm_notify", type: "int", names: 0, hint: .none),  // 1508
     ]
 
-    /// enum nlm_stats: a value it does not define is malformed
+    /// enum nlm_stats: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nlm_stats(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...4 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...4 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -224,25 +225,27 @@ enum NLMXDR {
         try decode_nlm_lock(F.nlm_unlockargs_alock, &r, &t)
     }
 
-    /// enum fsh_mode: a value it does not define is malformed
+    /// enum fsh_mode: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_fsh_mode(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum fsh_access: a value it does not define is malformed
+    /// enum fsh_access: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_fsh_access(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...3 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...3 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

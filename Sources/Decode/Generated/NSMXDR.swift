@@ -44,14 +44,15 @@ enum NSMXDR {
         try t.string(F.sm_name_mon_name, maximum: 1024, &r)
     }
 
-    /// enum res: a value it does not define is malformed
+    /// enum res: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_res(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...1 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...1 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

@@ -210,26 +210,26 @@ enum NfsaclXDR {
         t.end()
     }
 
-    /// enum nfsstat: a value it does not define is malformed
+    /// enum nfsstat: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfsstat(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 0, 1, 2, 5, 6, 13, 17, 19, 20, 21, 22, 27, 28, 30, 45, 63, 66, 69, 70, 99: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 0, 1, 2, 5, 6, 13, 17, 19, 20, 21, 22, 27, 28, 30, 45, 63, 66, 69, 70, 99: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum ftype: a value it does not define is malformed
+    /// enum ftype: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_ftype(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 0...5 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 0...5 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
@@ -382,26 +382,26 @@ enum NfsaclXDR {
         }
     }
 
-    /// enum nfsstat3: a value it does not define is malformed
+    /// enum nfsstat3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_nfsstat3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
         switch v {
-        case 0, 1, 2, 5, 6, 13, 17, 18, 19, 20, 21, 22, 27, 28, 30, 31, 63, 66, 69, 70, 71, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008: break
-        default: throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        case 0, 1, 2, 5, 6, 13, 17, 18, 19, 20, 21, 22, 27, 28, 30, 31, 63, 66, 69, 70, 71, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008: t.enumeration(f, v)
+        default: t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 
-    /// enum ftype3: a value it does not define is malformed
+    /// enum ftype3: a value it does not define is kept, flagged undefined
     @inline(__always)
     @discardableResult static func enum_ftype3(_ f: UInt16, _ r: inout XDRReader, _ t: inout Tape) throws(DecodeError) -> Int32 {
         let v = try r.int32()
-        guard 1...7 ~= v else {
-            throw DecodeError(.badValue, layer: r.layer, offset: r.offset - 4)
+        if 1...7 ~= v {
+            t.enumeration(f, v)
+        } else {
+            t.undefinedEnumeration(f, v)
         }
-        t.enumeration(f, v)
         return v
     }
 

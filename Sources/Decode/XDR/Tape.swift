@@ -1,7 +1,8 @@
 /// What a tape entry holds.
 public enum TapeKind: UInt8, Sendable {
     case uint32, int32, uint64, int64, bool
-    /// An XDR enum: `value` is the Int32, sign-extended.
+    /// An XDR enum: `value` is the Int32, sign-extended; `count` is `TapeEntry.undefined` when the
+    /// enum does not define the value (`isUndefined`).
     case enumeration
     /// opaque / string: the bytes are `count` bytes at byte offset `value` of the message buffer.
     case opaque, string
@@ -23,7 +24,7 @@ public struct TapeEntry: Equatable, Sendable {
     public var kind: TapeKind
     /// Nesting depth: 0 for the members of the procedure's arguments or results.
     public var depth: UInt8
-    /// Bytes of an opaque or string; elements of an array.
+    /// Bytes of an opaque or string; elements of an array; for an enumeration, `undefined` or 0.
     public var count: UInt32
     /// The number (signed kinds sign-extended); the byte offset of an opaque or string; the
     /// index of the matching end or begin.
@@ -36,6 +37,13 @@ public struct TapeEntry: Equatable, Sendable {
         self.count = count
         self.value = value
     }
+
+    /// `count` of an enumeration whose value its enum does not define.
+    public static let undefined: UInt32 = 1
+
+    /// An enum value outside its definition (not an `@open` enum): kept as its number, shown as a
+    /// number and marked `_undefined` in JSON; decoding went on after it.
+    @inlinable public var isUndefined: Bool { kind == .enumeration && count == Self.undefined }
 
     /// The value of a signed kind (int32, int64, enumeration).
     @inlinable public var signedValue: Int64 { Int64(bitPattern: value) }
@@ -51,12 +59,16 @@ public struct TapeEntry: Equatable, Sendable {
 /// it), so decoding allocates nothing once it has grown to the largest message seen.
 ///
 /// When the bytes are bad the entries decoded before the fault stay, every open struct and array is
-/// closed, and `incomplete` and `error` say what happened.
+/// closed, and `incomplete` and `error` say what happened. An enum value its enum does not define
+/// is not such a fault: it is kept (`TapeEntry.isUndefined`), counted in `undefinedValues`, and
+/// decoding goes on; only a union that has no arm for it ends the decoding there.
 public struct Tape: Sendable {
     public private(set) var entries: [TapeEntry] = []
     /// Decoding stopped at `error`; what came before is on the tape.
     public private(set) var incomplete = false
     public private(set) var error: DecodeError?
+    /// Enum values on the tape that their enum does not define.
+    public internal(set) var undefinedValues = 0
     /// Begins not yet ended, innermost last (their indexes in `entries`). Sized for
     /// `XDRLimits.maximumDepth`; `begin` refuses to nest deeper than either.
     var open = InlineArray<64, UInt32>(repeating: 0)
@@ -72,6 +84,7 @@ public struct Tape: Sendable {
         entries.removeAll(keepingCapacity: true)
         incomplete = false
         error = nil
+        undefinedValues = 0
         depth = 0
     }
 

@@ -39,6 +39,14 @@ extension Tape {
         push(field, .enumeration, UInt64(bitPattern: Int64(v)))
     }
 
+    /// An enum value its definition lacks (RFC 4506 section 4.3 calls it an error of the sender):
+    /// kept as its number, flagged and counted, so that the fields after it still decode.
+    @inline(never)
+    mutating func undefinedEnumeration(_ field: UInt16, _ v: Int32) {
+        push(field, .enumeration, UInt64(bitPattern: Int64(v)), count: TapeEntry.undefined)
+        undefinedValues += 1
+    }
+
     /// opaque<maximum>: the protocol's bound, or `XDRLimits.maximumOpaque` when it has none.
     @inline(__always)
     mutating func opaque(_ field: UInt16, maximum: Int, _ r: inout XDRReader) throws(DecodeError) {

@@ -138,6 +138,7 @@ enum NFSJSON {
         if field.names != 0, let name = XDRCatalogue.name(table: field.names, value: e.signedValue) {
             out.field("status_name", name)
         }
+        if e.isUndefined { out.field("status_undefined", true) }
     }
 
     static func text(_ bytes: UnsafeRawBufferPointer, _ r: ByteRange) -> String {

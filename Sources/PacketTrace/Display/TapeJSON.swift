@@ -11,6 +11,9 @@ import Decode
 /// - A value with a name (an enum, constants such as `IPPROTO_TCP`, a program number) is its name
 ///   as a string, plus the number as a twin key with `_code` appended:
 ///   `"fhs_status":"MNT3ERR_ACCES","fhs_status_code":13`. Without a name it is the number as text.
+/// - An enum value its enum does not define (`TapeEntry.isUndefined`) is the number as text, its
+///   `_code` twin, and `_undefined` true: `"type":"1111638594","type_code":1111638594,
+///   "type_undefined":true`. (An `@open` enum's unnamed value has no `_undefined`: it is allowed.)
 /// - A file handle is `{"hash":"8dfb25e1"}` (CRC32, as `FH:0x…` on the one-line display), plus
 ///   `"hex"` with the bytes when `fullFileHandles` is set.
 /// - A universal address is its string plus `_ip` and `_port` twins when it parses:
@@ -139,6 +142,10 @@ public enum TapeJSON {
                 guard field.names != 0 || field.hint == .program else { return }
                 out.key(field.name, suffix: "_code")
                 appendNumber(e, &out)
+                if e.isUndefined {
+                    out.key(field.name, suffix: "_undefined")
+                    out.append("true")
+                }
             case .string:
                 guard field.hint == .universalAddress,
                       let (host, port) = UniversalAddress.parse(bytes, e.byteRange) else { return }
