@@ -13,6 +13,3 @@ extension TextBuffer {
 
     mutating func object(_ field: HeaderField, _ body: (inout TextBuffer) -> Void) { object(field.key, body) }
 }
-
-/// The capture record is the catalogue's `record` layer.
-extension PacketRecord: RecordFields {}
