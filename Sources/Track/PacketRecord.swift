@@ -1,5 +1,8 @@
-/// The seed's `record` layer: where a packet came from and when.
-public struct PacketRecord: Sendable {
+import Decode
+
+/// The seed's `record` layer: where a packet came from and when; the header catalogue's
+/// `record.*` fields read it (`RecordFields`).
+public struct PacketRecord: Sendable, RecordFields {
     /// 1-based frame number within its file.
     public var frame = 0
     /// 0-based packet index across all files of the trace (the seed's `record.index`; later

@@ -66,17 +66,19 @@ import Testing
     @Test func everyOpOfACompound() throws {
         let ms = try NFS4CaptureTests.messages("nfs4/suricata-nfs4-01-pnfs.pcap")
         let m = try #require(ms.first { $0.key == "58 0xa0d3d427 call" })
-        let array = try #require(XDRCompound.operations(m.tape, program: 100_003, version: 4, procedure: 1, isReply: false))
-        let texts = XDRCompound.elements(m.tape, array: array).map { element in
+        let compound = try #require(NFSCompoundAnalysis.analyse(tape: m.tape, program: 100_003, version: 4,
+                                                                procedure: 1, isReply: false))
+        let texts = (0..<compound.elementCount).map { index in
             var out = TextBuffer()
             m.body.withUnsafeBytes { raw in
-                TapeSummary.appendOperation(m.tape, bytes: raw, array: array, element: element, to: &out)
+                TapeSummary.appendOperation(m.tape, bytes: raw, compound: compound, index: index, to: &out)
             }
             return out.take()
         }
         #expect(texts[0].hasPrefix("seqid:"))
         #expect(texts[1] == "FH:0xb31ba80c")
-        #expect(XDRCompound.mainElement(m.tape, array: array) == XDRCompound.elements(m.tape, array: array)[2])
+        #expect(compound.mainIndex == 2)
+        #expect(compound.mainOp == NFSv4Operation.layoutget)
         #expect(XDRCompound.nfs4OpName(50) == "LAYOUTGET")
     }
 }

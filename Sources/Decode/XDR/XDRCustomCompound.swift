@@ -4,7 +4,8 @@
 ///
 /// On the tape the array is an `.arrayBegin`; each element a `.structBegin` whose first entry is
 /// the discriminant (the op number, an enumeration) and whose second, when the arm is not void,
-/// is the arm (`opread`, `opgetattr`…).
+/// is the arm (`opread`, `opgetattr`…). What the ops mean together (the main op, the failed op,
+/// the file each works on) is `NFSCompoundAnalysis`.
 public enum XDRCompound {
     /// The tape index of the ops array (`argarray` / `resarray`) of a compound call or reply;
     /// nil when the procedure is not a compound or the array is not on the tape.
@@ -57,26 +58,6 @@ public enum XDRCompound {
              value: Int64(op))
     }
 
-    /// The main op: the first element of the highest `@rank`, or the last element when every op
-    /// has rank 0 (SEQUENCE;PUTFH;GETATTR → GETATTR; PUTFH;GETATTR;ACCESS;OPEN;GETFH → OPEN).
-    public static func mainElement(_ tape: Tape, array: Int) -> Int? {
-        var best: Int?
-        var bestRank = -1
-        var i = array + 1
-        let end = Int(tape[array].value)
-        while i < end {
-            if let (d, v) = opcode(tape, element: i) {
-                let rank = XDRCatalogue.armRank(discriminant: d, value: v)
-                if rank > bestRank || (rank == 0 && bestRank == 0) {
-                    best = i
-                    bestRank = rank
-                }
-            }
-            i = tape.next(after: i)
-        }
-        return best
-    }
-
     /// Follows `path` (field ids) inside `range`, as `Tape.find(path:)` does from the top level.
     public static func find(_ tape: Tape, path: [UInt16], in range: Range<Int>) -> Int? {
         // through a buffer pointer: iterating the array costs a malloc per step in a debug build
@@ -121,14 +102,15 @@ public enum NFSCompoundFields {
 }
 
 extension XDRCompound {
-    /// The first file handle inside the element at `element` (PUTFH's `object`, GETFH's result).
-    public static func fileHandle(_ tape: Tape, element: Int) -> ByteRange? {
+    /// The tape index of the first file handle inside the element at `element` (PUTFH's
+    /// `object`, GETFH's result).
+    public static func fileHandleEntry(_ tape: Tape, element: Int) -> Int? {
         let e = tape[element]
         guard e.kind == .structBegin else { return nil }
         var i = element + 1
         while i < Int(e.value) {
             let entry = tape[i]
-            if entry.kind == .opaque, XDRCatalogue.field(entry.field).hint == .fileHandle { return entry.byteRange }
+            if entry.kind == .opaque, XDRCatalogue.field(entry.field).hint == .fileHandle { return i }
             i += 1
         }
         return nil

@@ -63,9 +63,9 @@ public struct XDRSummaryItem: Sendable {
         /// `{*path}`: an array of unions whose arms have formats of their own (NFSv4 ops): the
         /// format of the array's main element (`XDRCatalogue.armRank`).
         case arms
-        /// `{@fh}` in an op's format: the compound's current file handle — the last file handle an
-        /// earlier op holds (PUTFH's object in a call), else the first a later op holds (GETFH's
-        /// object in a reply).
+        /// `{@fh}` in an op's format: the compound's current file handle as `NFSCompoundAnalysis`
+        /// follows it — in a call the file the op works on, in a reply the object the compound
+        /// reaches from the op (the GETFH after a LOOKUP or OPEN).
         case currentFH
         /// `{path:o}`: a number in octal with a leading 0, at least four digits (`mode:0755`).
         case octal

@@ -7,6 +7,13 @@ public struct JSONPacketFormatter {
 
     public init() {}
 
+    /// `tcp.flags`: each bit and its catalogue field, in the order JSON writes them.
+    static let tcpFlags: [(bit: UInt16, field: HeaderField)] = [
+        (TCP.FIN, .tcpFlagFIN), (TCP.SYN, .tcpFlagSYN), (TCP.RST, .tcpFlagRST), (TCP.PSH, .tcpFlagPSH),
+        (TCP.ACK, .tcpFlagACK), (TCP.URG, .tcpFlagURG), (TCP.ECE, .tcpFlagECE), (TCP.CWR, .tcpFlagCWR),
+        (TCP.NS, .tcpFlagNS),
+    ]
+
     /// One packet of `trace`: its current packet and record.
     public mutating func append(_ trace: Pktt, to out: inout TextBuffer) {
         let tape = trace.tape
@@ -20,90 +27,90 @@ public struct JSONPacketFormatter {
                                 message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
                                 tape: Tape = Tape(capacity: 0), to out: inout TextBuffer) {
         out.jsonBeginObject()
-        out.object("record") { out in
-            out.field("frame", record.frame)
-            out.field("index", record.index)
-            out.key("time")
+        out.object(.record) { out in
+            out.field(.recordFrame, record.frame)
+            out.field(.recordIndex, record.index)
+            out.key(.recordTime)
             out.append(byte: UInt8(ascii: "\""))
             time.appendRFC3339(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
             out.append(byte: UInt8(ascii: "\""))
-            out.key("epoch")
+            out.key(.recordEpoch)
             TimeText.appendEpoch(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
             // Only when it happened, so that every other record's object is unchanged.
-            if record.timeClamped { out.field("time_clamped", true) }
-            out.field("file", file)
-            out.field("length_inc", record.lengthIncluded)
-            out.field("length_orig", record.lengthOriginal)
-            out.field("truncated", record.truncated)
+            if record.timeClamped { out.field(.recordTimeClamped, true) }
+            out.field(.recordFile, file)
+            out.field(.recordLengthIncluded, record.lengthIncluded)
+            out.field(.recordLengthOriginal, record.lengthOriginal)
+            out.field(.recordTruncated, record.truncated)
         }
         if p.has(.ethernet) {
-            out.object("ethernet") { out in
-                out.field("src", p.ethernet.src.description)
-                out.field("dst", p.ethernet.dst.description)
-                out.field("type", p.ethernet.type)
+            out.object(.ethernet) { out in
+                out.field(.ethernetSrc, p.ethernet.src.description)
+                out.field(.ethernetDst, p.ethernet.dst.description)
+                out.field(.ethernetType, p.ethernet.type)
             }
         }
         if p.has(.vlan) {
-            out.key("vlan")
+            out.key(.vlan)
             out.jsonBeginArray()
             for i in 0..<p.vlanCount {
                 let tag = p.vlans[i]
                 out.jsonBeginObject()
-                out.field("tpid", tag.tpid)
-                out.field("pcp", tag.pcp)
-                out.field("dei", tag.dei)
-                out.field("id", tag.id)
-                out.field("type", tag.type)
+                out.field(.vlanTPID, tag.tpid)
+                out.field(.vlanPCP, tag.pcp)
+                out.field(.vlanDEI, tag.dei)
+                out.field(.vlanID, tag.id)
+                out.field(.vlanType, tag.type)
                 out.jsonEndObject()
             }
             out.jsonEndArray()
         }
         if p.has(.sll) {
-            out.object("sll") { out in
-                out.field("version", p.sll.version)
-                out.field("pkttype", p.sll.packetType)
-                out.field("hatype", p.sll.hatype)
-                out.field("address", p.sll.addressText)
-                out.field("protocol", p.sll.protocolType)
-                if p.sll.version == 2 { out.field("ifindex", p.sll.interfaceIndex) }
+            out.object(.sll) { out in
+                out.field(.sllVersion, p.sll.version)
+                out.field(.sllPacketType, p.sll.packetType)
+                out.field(.sllHatype, p.sll.hatype)
+                out.field(.sllAddress, p.sll.addressText)
+                out.field(.sllProtocol, p.sll.protocolType)
+                if p.sll.version == 2 { out.field(.sllInterfaceIndex, p.sll.interfaceIndex) }
             }
         }
         if p.has(.null) {
-            out.object("null") { out in out.field("family", p.null.family) }
+            out.object(.null) { out in out.field(.nullFamily, p.null.family) }
         }
         if p.has(.ipv4) {
             let ip = p.ipv4
-            out.object("ip") { out in
-                out.field("version", 4)
-                out.field("src", ip.src.description)
-                out.field("dst", ip.dst.description)
-                out.field("header_size", ip.headerLength)
-                out.field("tos", ip.tos)
-                out.field("total_size", ip.totalLength)
-                out.field("id", ip.id)
-                out.object("flags") { out in
-                    out.field("DF", ip.flagDF ? 1 : 0)
-                    out.field("MF", ip.flagMF ? 1 : 0)
+            out.object(.ip) { out in
+                out.field(.ipVersion, 4)
+                out.field(.ipSrc, ip.src.description)
+                out.field(.ipDst, ip.dst.description)
+                out.field(.ipHeaderSize, ip.headerLength)
+                out.field(.ipTOS, ip.tos)
+                out.field(.ipTotalSize, ip.totalLength)
+                out.field(.ipID, ip.id)
+                out.object(.ipFlags) { out in
+                    out.field(.ipFlagDF, ip.flagDF ? 1 : 0)
+                    out.field(.ipFlagMF, ip.flagMF ? 1 : 0)
                 }
-                out.field("fragment_offset", ip.fragmentOffset)
-                out.field("ttl", ip.ttl)
-                out.field("protocol", ip.protocolNumber)
-                out.field("checksum", ip.checksum)
-                if ip.options.count > 0 { out.field("options_size", ip.options.count) }
+                out.field(.ipFragmentOffset, ip.fragmentOffset)
+                out.field(.ipTTL, ip.ttl)
+                out.field(.ipProtocol, ip.protocolNumber)
+                out.field(.ipChecksum, ip.checksum)
+                if ip.options.count > 0 { out.field(.ipOptionsSize, ip.options.count) }
             }
         } else if p.has(.ipv6) {
             let ip = p.ipv6
-            out.object("ip") { out in
-                out.field("version", 6)
-                out.field("src", ip.src.description)
-                out.field("dst", ip.dst.description)
-                out.field("traffic_class", ip.trafficClass)
-                out.field("flow_label", ip.flowLabel)
-                out.field("total_size", Int(ip.payloadLength) + 40)
-                out.field("protocol", ip.nextHeader)
-                out.field("hop_limit", ip.hopLimit)
+            out.object(.ip) { out in
+                out.field(.ipVersion, 6)
+                out.field(.ipSrc, ip.src.description)
+                out.field(.ipDst, ip.dst.description)
+                out.field(.ipTrafficClass, ip.trafficClass)
+                out.field(.ipFlowLabel, ip.flowLabel)
+                out.field(.ipTotalSize, Int(ip.payloadLength) + 40)
+                out.field(.ipProtocol, ip.nextHeader)
+                out.field(.ipHopLimit, ip.hopLimit)
                 if ip.extensionCount > 0 {
-                    out.key("extensions")
+                    out.key(.ipExtensions)
                     out.jsonBeginArray()
                     for k in 0..<ip.extensionCount {
                         if k > 0 { out.append(byte: UInt8(ascii: ",")) }
@@ -112,38 +119,38 @@ public struct JSONPacketFormatter {
                     out.jsonEndArray()
                 }
                 if ip.hasFragmentHeader {
-                    out.object("fragment") { out in
-                        out.field("id", ip.fragmentId)
-                        out.field("offset", ip.fragmentOffset)
-                        out.field("MF", ip.moreFragments ? 1 : 0)
+                    out.object(.ipFragment) { out in
+                        out.field(.ipFragmentID, ip.fragmentId)
+                        out.field(.ipFragmentOffset6, ip.fragmentOffset)
+                        out.field(.ipFragmentMF, ip.moreFragments ? 1 : 0)
                     }
                 }
             }
         }
         if p.has(.tcp) {
             let tcp = p.tcp
-            out.object("tcp") { out in
-                out.field("src_port", tcp.srcPort)
-                out.field("dst_port", tcp.dstPort)
-                out.field("seq", tcp.seq)
-                out.field("ack", tcp.ack)
-                out.field("seq_number", tcp.seqRaw)
-                out.field("ack_number", tcp.ackRaw)
-                out.field("header_size", tcp.headerLength)
-                out.field("flags_raw", tcp.flags)
-                out.object("flags") { out in
-                    for (bit, name) in TCP.flagNames { out.field(name, tcp.flags & bit != 0 ? 1 : 0) }
+            out.object(.tcp) { out in
+                out.field(.tcpSrcPort, tcp.srcPort)
+                out.field(.tcpDstPort, tcp.dstPort)
+                out.field(.tcpSeq, tcp.seq)
+                out.field(.tcpAck, tcp.ack)
+                out.field(.tcpSeqNumber, tcp.seqRaw)
+                out.field(.tcpAckNumber, tcp.ackRaw)
+                out.field(.tcpHeaderSize, tcp.headerLength)
+                out.field(.tcpFlagsRaw, tcp.flags)
+                out.object(.tcpFlags) { out in
+                    for (bit, field) in Self.tcpFlags { out.field(field, tcp.flags & bit != 0 ? 1 : 0) }
                 }
-                out.field("window_size", tcp.window)
-                out.field("checksum", tcp.checksum)
-                out.field("urgent_ptr", tcp.urgentPointer)
+                out.field(.tcpWindowSize, tcp.window)
+                out.field(.tcpChecksum, tcp.checksum)
+                out.field(.tcpUrgentPointer, tcp.urgentPointer)
                 if tcp.headerLength > 20 {
-                    out.object("options") { out in
-                        if tcp.mss >= 0 { out.field("mss", tcp.mss) }
-                        if tcp.windowScale >= 0 { out.field("wscale", tcp.windowScale) }
-                        if tcp.sackPermitted { out.field("sack_permitted", 1) }
+                    out.object(.tcpOptions) { out in
+                        if tcp.mss >= 0 { out.field(.tcpMSS, tcp.mss) }
+                        if tcp.windowScale >= 0 { out.field(.tcpWindowScale, tcp.windowScale) }
+                        if tcp.sackPermitted { out.field(.tcpSACKPermitted, 1) }
                         if tcp.sackCount > 0 {
-                            out.key("sack")
+                            out.key(.tcpSACK)
                             out.jsonBeginArray()
                             for k in 0..<tcp.sackCount {
                                 if k > 0 { out.append(byte: UInt8(ascii: ",")) }
@@ -152,21 +159,21 @@ public struct JSONPacketFormatter {
                             out.jsonEndArray()
                         }
                         if tcp.hasTimestamps {
-                            out.field("tsval", tcp.tsval)
-                            out.field("tsecr", tcp.tsecr)
+                            out.field(.tcpTSval, tcp.tsval)
+                            out.field(.tcpTSecr, tcp.tsecr)
                         }
-                        if tcp.optionsMalformed { out.field("malformed", true) }
+                        if tcp.optionsMalformed { out.field(.tcpOptionsMalformed, true) }
                     }
                 }
-                out.field("length", tcp.payloadLength)
+                out.field(.tcpLength, tcp.payloadLength)
             }
         }
         if p.has(.udp) {
-            out.object("udp") { out in
-                out.field("src_port", p.udp.srcPort)
-                out.field("dst_port", p.udp.dstPort)
-                out.field("length", p.udp.length)
-                out.field("checksum", p.udp.checksum)
+            out.object(.udp) { out in
+                out.field(.udpSrcPort, p.udp.srcPort)
+                out.field(.udpDstPort, p.udp.dstPort)
+                out.field(.udpLength, p.udp.length)
+                out.field(.udpChecksum, p.udp.checksum)
             }
         }
         if p.has(.erf) {
@@ -282,7 +289,7 @@ public struct JSONPacketFormatter {
             }
         }
         if p.has(.rpc) {
-            out.object("rpc") { out in RPCJSON.append(p.rpc, message: message, to: &out) }
+            out.object(.rpc) { out in RPCJSON.append(p.rpc, message: message, to: &out) }
             if let layer = RPCLine.programLayer(p) {
                 if layer == .nfs {
                     out.object("nfs") { out in NFSJSON.append(p.rpc, tape: tape, bytes: message, to: &out) }

@@ -19,39 +19,9 @@ enum NFSJSON {
     static func append(_ rpc: RPC, tape: Tape, bytes: UnsafeRawBufferPointer, to out: inout TextBuffer) {
         out.field("version", rpc.version)
         if rpc.minorVersion >= 0 { out.field("minorversion", rpc.minorVersion) }
-        let top = 0..<tape.count
-        if let array = XDRCompound.operations(tape, program: rpc.program, version: rpc.version,
-                                              procedure: rpc.procedure, isReply: !rpc.isCall) {
-            if let tag = tape.find(NFSCompoundFields.argsTag, in: top) ?? tape.find(NFSCompoundFields.resTag, in: top)
-                ?? tape.find(NFSCompoundFields.callbackArgsTag, in: top) ?? tape.find(NFSCompoundFields.callbackResTag, in: top) {
-                out.key("tag")
-                out.appendJSONString(text(bytes, tape[tag].byteRange))
-            }
-            let elements = XDRCompound.elements(tape, array: array)
-            out.key("ops")
-            out.jsonBeginArray()
-            var first = true
-            for element in elements {
-                // An op cut by the snaplen before its number has none to list.
-                guard let (_, op) = XDRCompound.opcode(tape, element: element) else { continue }
-                if !first { out.append(byte: UInt8(ascii: ",")) }
-                first = false
-                out.append(op)
-            }
-            out.jsonEndArray()
-            if !rpc.isCall,
-               let status = tape.find(NFSCompoundFields.resStatus, in: top) ?? tape.find(NFSCompoundFields.callbackResStatus, in: top) {
-                appendStatus(tape[status], to: &out)
-                // The server stops at the first op that fails: it is the last result.
-                if tape[status].value != 0, let last = elements.last, let (_, op) = XDRCompound.opcode(tape, element: last) {
-                    out.field("failed_op", op)
-                    out.field("failed_op_name", XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: op),
-                                                                       callback: rpc.program != 100_003))
-                    out.field("failed_op_index", elements.count - 1)
-                }
-            }
-            appendFileHandles(tape, bytes: bytes, elements: elements, isReply: !rpc.isCall,
-                              main: XDRCompound.mainElement(tape, array: array), to: &out)
+        if let compound = NFSCompoundAnalysis.analyse(tape: tape, program: rpc.program, version: rpc.version,
+                                                      procedure: rpc.procedure, isReply: !rpc.isCall) {
+            appendCompound(compound, tape: tape, bytes: bytes, to: &out)
             TapeJSON.append(tape, bytes: bytes, skipping: compoundHeader, renaming: arrays, to: &out)
             return
         }
@@ -64,71 +34,65 @@ enum NFSJSON {
         TapeJSON.append(tape, bytes: bytes, to: &out)
     }
 
-    /// The file each op works on: the current filehandle when it runs, followed through the
-    /// compound (RFC 8881 section 16.2.3: PUTFH sets it, SAVEFH/RESTOREFH keep and bring it
-    /// back, LOOKUP/OPEN/CREATE… move it to an object whose handle only a GETFH in the reply
-    /// shows). `fh` lists them per op (CRC32, null when not visible); `fh_main` is the main op's.
-    static func appendFileHandles(_ tape: Tape, bytes: UnsafeRawBufferPointer, elements: [Int], isReply: Bool,
-                                  main: Int?, to out: inout TextBuffer) {
-        var current: UInt32?, saved: UInt32?
-        var perOp: [UInt32?] = []
-        perOp.reserveCapacity(elements.count)
-        // Where the current object last changed to one the message has not shown yet: a GETFH
-        // in the reply shows it for every op since.
-        var since = 0
-        for (n, element) in elements.enumerated() {
-            guard let (_, op) = XDRCompound.opcode(tape, element: element) else {
-                perOp.append(nil)
-                continue
+    /// The compound as a whole, from its analysis: `tag`, `ops` (numbers in order; an op cut by
+    /// the snaplen before its number has none to list), `status`, which op failed and where, and
+    /// the file each op works on — `fh` per op (CRC32, null when the message does not show it),
+    /// `fh_main` the main op's.
+    static func appendCompound(_ compound: NFSCompoundAnalysis, tape: Tape, bytes: UnsafeRawBufferPointer,
+                               to out: inout TextBuffer) {
+        if let tag = compound.tagEntry {
+            out.key("tag")
+            out.appendJSONString(text(bytes, tape[tag].byteRange))
+        }
+        out.key("ops")
+        out.jsonBeginArray()
+        var first = true
+        var i = compound.array + 1
+        let end = Int(tape[compound.array].value)
+        while i < end {
+            if let (_, op) = XDRCompound.opcode(tape, element: i) {
+                if !first { out.append(byte: UInt8(ascii: ",")) }
+                first = false
+                out.append(op)
             }
-            let handle = XDRCompound.fileHandle(tape, element: element).map { CRC32.checksum(bytes, $0) }
-            switch op {
-            case 22:  // PUTFH: its argument (not echoed in the reply)
-                current = isReply ? nil : handle
-                since = n
-            case 23, 24:  // PUTPUBFH, PUTROOTFH: a handle the message does not show
-                current = nil
-                since = n
-            default: break
-            }
-            perOp.append(current)
-            if op == 10, isReply, let handle {  // GETFH shows the current object
-                current = handle
-                for j in since...n where perOp[j] == nil { perOp[j] = handle }
-            }
-            switch op {
-            case 32: saved = current  // SAVEFH
-            case 31:  // RESTOREFH
-                current = saved
-                since = n + 1
-            case 6, 15, 16, 18, 19, 33, 52:  // CREATE, LOOKUP(P), OPEN, OPENATTR, SECINFO(_NO_NAME)
-                current = nil
-                since = n + 1
-            default: break
+            i = tape.next(after: i)
+        }
+        out.jsonEndArray()
+        if let status = compound.statusEntry {
+            appendStatus(tape[status], to: &out)
+            if let op = compound.failedOp, let index = compound.failedIndex {
+                out.field("failed_op", op)
+                out.field("failed_op_name", XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: op), callback: compound.isCallback))
+                out.field("failed_op_index", index)
             }
         }
-        let mainHash = main.flatMap { m in elements.firstIndex(of: m) }.flatMap { perOp[$0] }
+        var mainHandle: Int?
         out.key("fh")
         out.jsonBeginArray()
-        for (n, hash) in perOp.enumerated() {
-            if n > 0 { out.append(byte: UInt8(ascii: ",")) }
-            if let hash {
-                out.append(byte: UInt8(ascii: "\""))
-                out.appendHexDigits(UInt64(hash), digits: 8)
-                out.append(byte: UInt8(ascii: "\""))
+        var handles = compound.fileHandles(tape)
+        while let op = handles.next() {
+            if op.index > 0 { out.append(byte: UInt8(ascii: ",")) }
+            if op.index == compound.mainIndex { mainHandle = op.current }
+            if let at = op.current {
+                appendHash(tape[at], bytes: bytes, to: &out)
             } else {
                 out.append("null")
             }
         }
         out.jsonEndArray()
-        if let mainHash {
+        if let mainHandle {
             out.object("fh_main") { out in
                 out.key("hash")
-                out.append(byte: UInt8(ascii: "\""))
-                out.appendHexDigits(UInt64(mainHash), digits: 8)
-                out.append(byte: UInt8(ascii: "\""))
+                appendHash(tape[mainHandle], bytes: bytes, to: &out)
             }
         }
+    }
+
+    /// A file handle as the quoted CRC32 of its bytes.
+    static func appendHash(_ handle: TapeEntry, bytes: UnsafeRawBufferPointer, to out: inout TextBuffer) {
+        out.append(byte: UInt8(ascii: "\""))
+        out.appendHexDigits(UInt64(CRC32.checksum(bytes, handle.byteRange)), digits: 8)
+        out.append(byte: UInt8(ascii: "\""))
     }
 
     /// `status` as the integer, `status_name` in words.

@@ -49,7 +49,7 @@ enum RPCLine {
         }
         if !rpc.isCall && !rpc.isSuccess {
             out.append(byte: UInt8(ascii: " "))
-            out.append(RPCJSON.statusText(rpc))
+            out.append(RPCConstants.statusText(rpc))
             if (rpc.replyStatus == 0 && rpc.acceptStatus == 2) || (rpc.replyStatus == 1 && rpc.rejectStatus == 0) {
                 out.append("(\(rpc.mismatchLow)-\(rpc.mismatchHigh))")
             }

@@ -12,8 +12,17 @@ public enum TapeSummary {
         // through a buffer pointer: iterating the slice itself costs a malloc per item in a debug build
         XDRCatalogue.summary(program: program, version: version, procedure: procedure, isReply: isReply)
             .withUnsafeBufferPointer { items in
-                for item in items { appendItem(item, tape, bytes, 0..<tape.count, nil, &first, &out) }
+                for item in items {
+                    appendItem(item, tape, bytes, 0..<tape.count, Side(isReply: isReply, isCallback: program != 100_003),
+                               nil, &first, &out)
+                }
             }
+    }
+
+    /// Which message a format is written for: a compound's ops and file handles depend on it.
+    struct Side {
+        let isReply: Bool
+        let isCallback: Bool
     }
 
     /// The op list of a compound (NFSv4 COMPOUND, CB_COMPOUND): the ops' names joined by `;`
@@ -53,69 +62,36 @@ public enum TapeSummary {
         }
     }
 
-    /// The one-line summary of the op at tape index `element` of a compound's ops array (its
-    /// arm's `@call` / `@reply` format); nothing when the op has none.
-    /// `array` is the tape index of the ops array the element belongs to (for `{@fh}`).
-    public static func appendOperation(_ tape: Tape, bytes: UnsafeRawBufferPointer, array: Int, element: Int,
-                                       to out: inout TextBuffer) {
+    /// The one-line summary of the op at position `index` of a compound (its arm's `@call` /
+    /// `@reply` format); nothing when the op has none.
+    public static func appendOperation(_ tape: Tape, bytes: UnsafeRawBufferPointer, compound: NFSCompoundAnalysis,
+                                       index: Int, to out: inout TextBuffer) {
+        guard let op = compound.fileHandles(tape, atIndex: index) else { return }
         var first = true
-        appendElement(tape, bytes, array, element, &first, &out)
+        appendElement(tape, bytes, compound, op, &first, &out)
     }
 
-    static func appendElement(_ tape: Tape, _ bytes: UnsafeRawBufferPointer, _ array: Int, _ element: Int,
-                              _ first: inout Bool, _ out: inout TextBuffer) {
-        guard let (d, v) = XDRCompound.opcode(tape, element: element) else { return }
-        let range = (element + 1)..<Int(tape[element].value)
+    static func appendElement(_ tape: Tape, _ bytes: UnsafeRawBufferPointer, _ compound: NFSCompoundAnalysis,
+                              _ op: NFSCompoundFileHandles.Op, _ first: inout Bool, _ out: inout TextBuffer) {
+        guard let (d, v) = XDRCompound.opcode(tape, element: op.element) else { return }
+        let range = (op.element + 1)..<Int(tape[op.element].value)
+        let side = Side(isReply: compound.isReply, isCallback: compound.isCallback)
         XDRCatalogue.armSummary(discriminant: d, value: v).withUnsafeBufferPointer { items in
-            for item in items { appendItem(item, tape, bytes, range, (array, element), &first, &out) }
+            for item in items { appendItem(item, tape, bytes, range, side, op, &first, &out) }
         }
-    }
-
-    /// The file handle an op holds near its arm's top level (PUTFH's object, GETFH's
-    /// resok4.object): the first one at most three levels inside the op.
-    static func fileHandle(_ tape: Tape, element: Int) -> Int? {
-        let top = Int(tape[element].depth)
-        var i = element + 1
-        let end = Int(tape[element].value)
-        while i < end {
-            let e = tape[i]
-            if e.kind == .opaque && Int(e.depth) <= top + 3 && XDRCatalogue.field(e.field).hint == .fileHandle {
-                return i
-            }
-            // an array inside the op (READDIR entries, layouts) holds no current file handle
-            i = e.kind == .arrayBegin ? Int(e.value) + 1 : i + 1
-        }
-        return nil
-    }
-
-    static func currentFileHandle(_ tape: Tape, array: Int, element: Int) -> Int? {
-        // the last file handle before the op, else the first after it; no array is built
-        var before: Int?
-        var i = array + 1
-        let end = Int(tape[array].value)
-        while i < element {
-            if let fh = fileHandle(tape, element: i) { before = fh }
-            i = tape.next(after: i)
-        }
-        if let before { return before }
-        i = tape.next(after: element)
-        while i < end {
-            if let fh = fileHandle(tape, element: i) { return fh }
-            i = tape.next(after: i)
-        }
-        return nil
     }
 
     static func appendItem(_ item: XDRSummaryItem, _ tape: Tape, _ bytes: UnsafeRawBufferPointer,
-                           _ range: Range<Int>, _ compound: (array: Int, element: Int)?,
+                           _ range: Range<Int>, _ side: Side, _ op: NFSCompoundFileHandles.Op?,
                            _ first: inout Bool, _ out: inout TextBuffer) {
         if item.style == .literal {
             word(item, &first, &out) { _ in }
             return
         }
         if item.style == .currentFH {
-            guard let (array, element) = compound,
-                  let at = currentFileHandle(tape, array: array, element: element) else { return }
+            // a call shows the file the op works on (LOOKUP's directory), a reply the object the
+            // compound reaches from it (LOOKUP's, shown by a GETFH after it)
+            guard let op, let at = side.isReply ? op.reached : op.current else { return }
             word(item, &first, &out) { TapeText.appendValue(tape[at], XDRCatalogue.field(tape[at].field), bytes, to: &$0) }
             return
         }
@@ -126,8 +102,10 @@ public enum TapeSummary {
         case .literal, .currentFH:
             break
         case .arms:
-            guard e.kind == .arrayBegin, let main = XDRCompound.mainElement(tape, array: at) else { return }
-            appendElement(tape, bytes, at, main, &first, &out)
+            guard e.kind == .arrayBegin else { return }
+            let compound = NFSCompoundAnalysis(tape: tape, array: at, isReply: side.isReply, isCallback: side.isCallback)
+            guard let main = compound.mainIndex, let op = compound.fileHandles(tape, atIndex: main) else { return }
+            appendElement(tape, bytes, compound, op, &first, &out)
         case .count:
             guard e.kind == .arrayBegin || e.kind == .opaque || e.kind == .string else { return }
             word(item, &first, &out) { $0.append(e.count) }
