@@ -11,19 +11,38 @@ struct CorpusNFSTests {
     static let corpus = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/corpus")
 
-    /// The capture's path, decompressed from .xz into a temporary file when needed.
-    static func capture(_ relative: String) throws -> String {
+    struct XZFailed: Error, CustomStringConvertible {
+        var path: String
+        var status: Int32
+        var stderr: String
+        var description: String { "xz -dc \(path) exited \(status): \(stderr)" }
+    }
+
+    /// Runs `body` on the capture's path, decompressed from .xz into a temporary file when needed;
+    /// the temporary file is removed afterwards, whether `body` or xz failed or not.
+    static func withCapture<T>(_ relative: String, in directory: URL = FileManager.default.temporaryDirectory,
+                               _ body: (String) throws -> T) throws -> T {
         let path = corpus.appendingPathComponent(relative).path
-        guard relative.hasSuffix(".xz") else { return path }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-\(UUID().uuidString).pcapng")
+        guard relative.hasSuffix(".xz") else { return try body(path) }
+        let out = directory.appendingPathComponent("pktt-\(UUID().uuidString).pcapng")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
         let xz = Process()
         xz.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
         xz.arguments = ["-dc", path]
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        xz.standardOutput = try FileHandle(forWritingTo: out)
+        let output = try FileHandle(forWritingTo: out)
+        defer { try? output.close() }
+        let errors = Pipe()
+        xz.standardOutput = output
+        xz.standardError = errors
         try xz.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()   // before waiting: a full pipe would block xz
         xz.waitUntilExit()
-        return out.path
+        guard xz.terminationReason == .exit, xz.terminationStatus == 0 else {
+            throw XZFailed(path: path, status: xz.terminationStatus,
+                           stderr: String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return try body(out.path)
     }
 
     struct Seen {
@@ -36,7 +55,11 @@ struct CorpusNFSTests {
 
     /// Every NFS message of the capture: its ops (v4) and any decode error.
     static func read(_ relative: String) throws -> Seen {
-        let trace = try Pktt(files: [try capture(relative)])
+        try withCapture(relative) { try read(path: $0) }
+    }
+
+    static func read(path: String) throws -> Seen {
+        let trace = try Pktt(files: [path])
         var seen = Seen()
         var out = TextBuffer(flushAt: .max)
         var json = JSONPacketFormatter()
@@ -75,5 +98,23 @@ struct CorpusNFSTests {
         let seen = try Self.read("linux-nfs-ml/20230924-a1cdb242/nfs_krb5i.pcap")
         #expect(seen.integrity > 50 && seen.errors.isEmpty, "\(seen.integrity) integrity bodies, \(seen.errors.prefix(4))")
         #expect(seen.ops.contains(53))  // SEQUENCE, inside the protected bodies
+    }
+
+    @Test("A capture xz cannot decompress fails with xz's message, and its temporary file is removed")
+    func xzFailureAndTemporaryFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-xz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let error = try #require(throws: XZFailed.self) {
+            try Self.withCapture("no-such-capture.pcapng.xz", in: directory) { _ in Issue.record("body ran") }
+        }
+        #expect(error.status != 0 && error.stderr.contains("No such file"), "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        // and after a capture that decompresses: the file is there while in use, gone afterwards
+        let size = try Self.withCapture("linux-nfs-ml/20241018-47b5b787/bad_deleg_atime.pcapng.xz", in: directory) {
+            try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int ?? 0
+        }
+        #expect(size > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 }

@@ -16,10 +16,21 @@ import Testing
         var body: String
     }
 
-    static let messages: [Message] = {
-        let text = (try? String(contentsOfFile: Fixtures.path("rpc/messages.jsonl"), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Message.self, from: Data($0.utf8)) }
-    }()
+    /// Tests/Fixtures/rpc/messages.jsonl, read once; a file that cannot be read or a line that
+    /// does not decode fails every test that uses it.
+    static let loaded = Result { () throws -> [Message] in
+        let text = try String(contentsOfFile: Fixtures.path("rpc/messages.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(Message.self, from: Data($0.utf8)) }
+    }
+
+    static func messages() throws -> [Message] { try loaded.get() }
+
+    /// How many messages of each capture scripts/xdr-fixtures put in the file (at least): a loop
+    /// over the messages that sees fewer checks less than it says.
+    static let minimumMessages = [
+        "rpc/mount-portmap-rpcbind.pcap": 76, "decode/ethernet-tcp-nfsv3.pcap": 36, "decode/gzip.pcap.gz": 16,
+        "rpc/nfsv3-mount-nsm-loopback.pcap": 14, "decode/pcap-big-endian.pcap": 12, "pcapio/klm.pcap.gz": 2,
+    ]
 
     static func bytes(hex: String) -> [UInt8] {
         var out: [UInt8] = []
@@ -52,7 +63,7 @@ import Testing
     }
 
     static func show(_ capture: String, _ frame: Int) throws -> (String, String) {
-        let m = try #require(messages.first { $0.capture.hasSuffix(capture) && $0.frame == frame })
+        let m = try #require(try messages().first { $0.capture.hasSuffix(capture) && $0.frame == frame })
         return show(m.program, m.version, m.procedure, reply: m.reply, bytes(hex: m.body))
     }
 
@@ -126,7 +137,12 @@ import Testing
             + #""my_vers":1,"my_proc":1}},"priv":"31323334353637383941424344454600"}"#)
         #expect(try Self.show(lab, 23).1 == "{}")
         // every message's members make valid JSON
-        for m in Self.messages {
+        let messages = try Self.messages()
+        for (capture, minimum) in Self.minimumMessages {
+            let count = messages.count { $0.capture.hasSuffix("Fixtures/" + capture) }
+            #expect(count >= minimum, "\(capture): \(count) messages in rpc/messages.jsonl, expected \(minimum)")
+        }
+        for m in messages {
             let json = Self.show(m.program, m.version, m.procedure, reply: m.reply, Self.bytes(hex: m.body)).1
             #expect((try? JSONSerialization.jsonObject(with: Data(json.utf8))) != nil, "\(m.capture) \(m.frame): \(json)")
         }
@@ -140,7 +156,7 @@ import Testing
     }
 
     @Test func fileHandlesInFullWhenAsked() throws {
-        let m = try #require(Self.messages.first { $0.capture.hasSuffix("mount-portmap-rpcbind.pcap") && $0.frame == 215 })
+        let m = try #require(try Self.messages().first { $0.capture.hasSuffix("mount-portmap-rpcbind.pcap") && $0.frame == 215 })
         let json = Self.show(m.program, m.version, m.procedure, reply: true, Self.bytes(hex: m.body), fullFileHandles: true).1
         #expect(json.contains(#""fhandle":{"hash":"8dfb25e1","hex":"430000011244be1803a5a2a7da2d015180f700fde6daaf00"}"#))
     }
