@@ -36,11 +36,9 @@ struct TCPRecordReassembler {
     /// or removal (a slot held across `makeRoom` or a new direction is how a stale one crashed).
     private var pending = Work()
     private var deferred = Work()
-    /// The bytes of a segment taken from the out-of-order queue, while it is consumed.
-    private var queuedSegment: [UInt8] = []
 
-    /// A stretch of one direction's stream to consume: bytes of the frame or of `queuedSegment`,
-    /// with holes before and after.
+    /// A stretch of one direction's stream to consume: bytes of the frame or of a segment taken
+    /// from the out-of-order queue, with holes before and after.
     struct Work {
         var active = false
         var slot: FlowTable<FlowKey, RPCStreamDirection>.Slot?
@@ -50,8 +48,10 @@ struct TCPRecordReassembler {
         var missingAfter = 0
         var endSeq: UInt32 = 0
         var fin = false
-        /// The bytes are `queuedSegment`'s, not the frame's.
+        /// The bytes are these, taken from the queue, not the frame's. Each work owns its own:
+        /// the peer's released segment and this packet's may both come from queues at once.
         var queued = false
+        var queuedBytes: [UInt8] = []
         var origin = MessageOrigin()
     }
 
@@ -228,7 +228,8 @@ struct TCPRecordReassembler {
                                                     limits: limits, stats: &statistics, output: &output)
             } else if pending.cursor < pending.end {
                 if pending.queued {
-                    done = queuedSegment.withUnsafeBytes { q in
+                    let queuedBytes = pending.queuedBytes
+                    done = queuedBytes.withUnsafeBytes { q in
                         RPCStreamMachine.consume(&directions[slot: slot], q, cursor: &pending.cursor, end: pending.end,
                                                  cut: pending.missingAfter > 0, zeroCopy: false, limits: limits,
                                                  stats: &statistics, output: &output)
@@ -289,7 +290,6 @@ struct TCPRecordReassembler {
                 account(slot)
                 continue
             }
-            queuedSegment = q.bytes
             var segmentOrigin = origin
             segmentOrigin.time = q.time
             segmentOrigin.frame = q.frame
@@ -297,7 +297,7 @@ struct TCPRecordReassembler {
             var seg = Work(active: true, slot: slot, cursor: 0, end: q.bytes.count,
                            missingAfter: q.wireLength - q.bytes.count,
                            endSeq: q.seq &+ UInt32(truncatingIfNeeded: q.wireLength), fin: q.fin, queued: true,
-                           origin: segmentOrigin)
+                           queuedBytes: q.bytes, origin: segmentOrigin)
             if ahead > 0 {
                 statistics.gaps += 1
                 statistics.gapBytes += ahead

@@ -31,7 +31,7 @@ public struct TextBuffer {
     public mutating func append<T: BinaryInteger>(_ value: T) {
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
-            appendDecimal(UInt64(value.magnitude))  // -Int64.min would trap
+            appendDecimal(UInt64(clamping: value.magnitude))  // -Int64.min would overflow
         } else {
             appendDecimal(UInt64(value))
         }
