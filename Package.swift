@@ -28,6 +28,7 @@ let package = Package(
         .testTarget(name: "PcapIOTests", dependencies: ["PcapIO"]),
         .testTarget(name: "DecodeTests", dependencies: ["Decode"]),
         .testTarget(name: "TrackTests", dependencies: ["Track", "Decode"]),
+        .testTarget(name: "MatchTests", dependencies: ["Match", "Decode"]),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PcapIO", "Decode", "Track"]),
         .testTarget(name: "pkttTests", dependencies: ["pktt"]),
     ],

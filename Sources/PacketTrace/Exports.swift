@@ -2,3 +2,4 @@
 // counters (Track) through `import PacketTrace` alone, as the seed's users import one module.
 @_exported import Decode
 @_exported import Track
+@_exported import Match

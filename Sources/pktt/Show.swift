@@ -28,6 +28,9 @@ struct Show: ParsableCommand {
     @Option(help: "Progress bar on stderr: auto (on a terminal, when stdout is not one), always, never.")
     var progress: ProgressMode = .auto
 
+    @Option(name: .shortAndLong, help: "Show only the packets that match this expression (as pktt match).")
+    var match: String?
+
     @Argument(help: "Capture files.")
     var files: [String]
 
@@ -37,6 +40,15 @@ struct Show: ParsableCommand {
     }
 
     func run() throws {
+        if let match {
+            let filter = try MatchOutputOptions.compile(match)
+            let printer = MatchPrinter(json: json, count: count, frame: frame)
+            // as deep as asked, or as the expression needs if that is deeper
+            let needed = filter.depth.decodeDepth
+            let order = DecodeDepth.allCases
+            let deeper = order.firstIndex(of: needed)! > order.firstIndex(of: depth)! ? needed : depth
+            return try printer.run(filter: filter, files: files, depth: deeper)
+        }
         let trace: Pktt
         do {
             // Counting shows no sequence numbers: no need to make them relative.

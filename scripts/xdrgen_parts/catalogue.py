@@ -24,6 +24,18 @@ def catalogue_file(mods, gens, cat):
         if ids:
             lines.append(f"        case {ids[0]}...{ids[-1]}: return {m.swift}.name(table, value)")
     lines += ["        default: return nil", "        }", "    }"]
+    # The reverse, for match expressions that name a value (`NFS.status == NFS4ERR_NOENT`).
+    lines += ["", "    /// The value named `name` in name table `table`; nil when it has none.",
+              "    public static func value(table: UInt16, name: String) -> Int64? {", "        switch table {"]
+    for tid, (_, title, entries) in enumerate(cat.tables, 1):
+        lines += [f"        case {tid}:  // {title}", "            switch name {"]
+        seen = set()
+        for v, n in entries:
+            if n not in seen:
+                seen.add(n)
+                lines.append(f"            case {swift_string(n)}: return {v}")
+        lines += ["            default: return nil", "            }"]
+    lines += ["        default: return nil", "        }", "    }"]
 
     programs = {}   # number -> [(version, module, Program)]
     for m in mods:

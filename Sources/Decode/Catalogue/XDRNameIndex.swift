@@ -37,6 +37,18 @@ public enum XDRNameIndex {
     /// The layer names this index knows, lower case (`nfs`, `mount`, `nlm`, `nsm`, `portmap`).
     public static var layers: [String] { index.layers.keys.sorted() }
 
+    /// The field names of a layer (lower case), sorted: what an unknown name is checked against
+    /// for a suggestion.
+    public static func names(inLayer layer: String) -> [String] {
+        (index.layers[layer]?.byName.keys).map { $0.sorted() } ?? []
+    }
+
+    /// The ids of a layer's fields that `isIncluded` picks (every file handle of NFS: `NFS.fh`).
+    public static func fields(inLayer layer: String, where isIncluded: (XDRField) -> Bool) -> [UInt16] {
+        guard let l = index.layers[layer] else { return [] }
+        return l.byName.values.flatMap { $0 }.filter { isIncluded(XDRCatalogue.field($0)) }.sorted()
+    }
+
     struct TypeKey: Hashable {
         let program: Int
         let type: String

@@ -39,6 +39,686 @@ public enum XDRCatalogue {
         }
     }
 
+    /// The value named `name` in name table `table`; nil when it has none.
+    public static func value(table: UInt16, name: String) -> Int64? {
+        switch table {
+        case 1:  // enum mountstat3
+            switch name {
+            case "MNT3_OK": return 0
+            case "MNT3ERR_PERM": return 1
+            case "MNT3ERR_NOENT": return 2
+            case "MNT3ERR_IO": return 5
+            case "MNT3ERR_ACCES": return 13
+            case "MNT3ERR_NOTDIR": return 20
+            case "MNT3ERR_INVAL": return 22
+            case "MNT3ERR_NAMETOOLONG": return 63
+            case "MNT3ERR_NOTSUPP": return 10004
+            case "MNT3ERR_SERVERFAULT": return 10006
+            default: return nil
+            }
+        case 2:  // enum ftype
+            switch name {
+            case "NFNON": return 0
+            case "NFREG": return 1
+            case "NFDIR": return 2
+            case "NFBLK": return 3
+            case "NFCHR": return 4
+            case "NFLNK": return 5
+            default: return nil
+            }
+        case 3:  // enum stat
+            switch name {
+            case "NFS_OK": return 0
+            case "NFSERR_PERM": return 1
+            case "NFSERR_NOENT": return 2
+            case "NFSERR_IO": return 5
+            case "NFSERR_NXIO": return 6
+            case "NFSERR_ACCES": return 13
+            case "NFSERR_EXIST": return 17
+            case "NFSERR_NODEV": return 19
+            case "NFSERR_NOTDIR": return 20
+            case "NFSERR_ISDIR": return 21
+            case "NFSERR_FBIG": return 27
+            case "NFSERR_NOSPC": return 28
+            case "NFSERR_ROFS": return 30
+            case "NFSERR_NAMETOOLONG": return 63
+            case "NFSERR_NOTEMPTY": return 66
+            case "NFSERR_DQUOT": return 69
+            case "NFSERR_STALE": return 70
+            case "NFSERR_WFLUSH": return 99
+            default: return nil
+            }
+        case 4:  // enum ftype3
+            switch name {
+            case "NF3REG": return 1
+            case "NF3DIR": return 2
+            case "NF3BLK": return 3
+            case "NF3CHR": return 4
+            case "NF3LNK": return 5
+            case "NF3SOCK": return 6
+            case "NF3FIFO": return 7
+            default: return nil
+            }
+        case 5:  // enum time_how
+            switch name {
+            case "DONT_CHANGE": return 0
+            case "SET_TO_SERVER_TIME": return 1
+            case "SET_TO_CLIENT_TIME": return 2
+            default: return nil
+            }
+        case 6:  // enum nfsstat3
+            switch name {
+            case "NFS3_OK": return 0
+            case "NFS3ERR_PERM": return 1
+            case "NFS3ERR_NOENT": return 2
+            case "NFS3ERR_IO": return 5
+            case "NFS3ERR_NXIO": return 6
+            case "NFS3ERR_ACCES": return 13
+            case "NFS3ERR_EXIST": return 17
+            case "NFS3ERR_XDEV": return 18
+            case "NFS3ERR_NODEV": return 19
+            case "NFS3ERR_NOTDIR": return 20
+            case "NFS3ERR_ISDIR": return 21
+            case "NFS3ERR_INVAL": return 22
+            case "NFS3ERR_FBIG": return 27
+            case "NFS3ERR_NOSPC": return 28
+            case "NFS3ERR_ROFS": return 30
+            case "NFS3ERR_MLINK": return 31
+            case "NFS3ERR_NAMETOOLONG": return 63
+            case "NFS3ERR_NOTEMPTY": return 66
+            case "NFS3ERR_DQUOT": return 69
+            case "NFS3ERR_STALE": return 70
+            case "NFS3ERR_REMOTE": return 71
+            case "NFS3ERR_BADHANDLE": return 10001
+            case "NFS3ERR_NOT_SYNC": return 10002
+            case "NFS3ERR_BAD_COOKIE": return 10003
+            case "NFS3ERR_NOTSUPP": return 10004
+            case "NFS3ERR_TOOSMALL": return 10005
+            case "NFS3ERR_SERVERFAULT": return 10006
+            case "NFS3ERR_BADTYPE": return 10007
+            case "NFS3ERR_JUKEBOX": return 10008
+            default: return nil
+            }
+        case 7:  // enum stable_how
+            switch name {
+            case "UNSTABLE": return 0
+            case "DATA_SYNC": return 1
+            case "FILE_SYNC": return 2
+            default: return nil
+            }
+        case 8:  // enum createmode3
+            switch name {
+            case "UNCHECKED": return 0
+            case "GUARDED": return 1
+            case "EXCLUSIVE": return 2
+            default: return nil
+            }
+        case 9:  // enum time_how4
+            switch name {
+            case "SET_TO_SERVER_TIME4": return 0
+            case "SET_TO_CLIENT_TIME4": return 1
+            default: return nil
+            }
+        case 10:  // enum layouttype4
+            switch name {
+            case "LAYOUT4_NFSV4_1_FILES": return 1
+            case "LAYOUT4_OSD2_OBJECTS": return 2
+            case "LAYOUT4_BLOCK_VOLUME": return 3
+            case "LAYOUT4_FLEX_FILES": return 4
+            default: return nil
+            }
+        case 11:  // enum layoutiomode4
+            switch name {
+            case "LAYOUTIOMODE4_READ": return 1
+            case "LAYOUTIOMODE4_RW": return 2
+            case "LAYOUTIOMODE4_ANY": return 3
+            default: return nil
+            }
+        case 12:  // enum layoutreturn_type4
+            switch name {
+            case "LAYOUTRETURN4_FILE": return 1
+            case "LAYOUTRETURN4_FSID": return 2
+            case "LAYOUTRETURN4_ALL": return 3
+            default: return nil
+            }
+        case 13:  // enum fs4_status_type
+            switch name {
+            case "STATUS4_FIXED": return 1
+            case "STATUS4_UPDATED": return 2
+            case "STATUS4_VERSIONED": return 3
+            case "STATUS4_WRITABLE": return 4
+            case "STATUS4_REFERRAL": return 5
+            default: return nil
+            }
+        case 14:  // enum netloc_type4
+            switch name {
+            case "NL4_NAME": return 1
+            case "NL4_URL": return 2
+            case "NL4_NETADDR": return 3
+            default: return nil
+            }
+        case 15:  // enum stable_how4
+            switch name {
+            case "UNSTABLE4": return 0
+            case "DATA_SYNC4": return 1
+            case "FILE_SYNC4": return 2
+            default: return nil
+            }
+        case 16:  // enum nfs_ftype4
+            switch name {
+            case "NF4REG": return 1
+            case "NF4DIR": return 2
+            case "NF4BLK": return 3
+            case "NF4CHR": return 4
+            case "NF4LNK": return 5
+            case "NF4SOCK": return 6
+            case "NF4FIFO": return 7
+            case "NF4ATTRDIR": return 8
+            case "NF4NAMEDATTR": return 9
+            default: return nil
+            }
+        case 17:  // enum nfsstat4
+            switch name {
+            case "NFS4_OK": return 0
+            case "NFS4ERR_PERM": return 1
+            case "NFS4ERR_NOENT": return 2
+            case "NFS4ERR_IO": return 5
+            case "NFS4ERR_NXIO": return 6
+            case "NFS4ERR_ACCESS": return 13
+            case "NFS4ERR_EXIST": return 17
+            case "NFS4ERR_XDEV": return 18
+            case "NFS4ERR_NOTDIR": return 20
+            case "NFS4ERR_ISDIR": return 21
+            case "NFS4ERR_INVAL": return 22
+            case "NFS4ERR_FBIG": return 27
+            case "NFS4ERR_NOSPC": return 28
+            case "NFS4ERR_ROFS": return 30
+            case "NFS4ERR_MLINK": return 31
+            case "NFS4ERR_NAMETOOLONG": return 63
+            case "NFS4ERR_NOTEMPTY": return 66
+            case "NFS4ERR_DQUOT": return 69
+            case "NFS4ERR_STALE": return 70
+            case "NFS4ERR_BADHANDLE": return 10001
+            case "NFS4ERR_BAD_COOKIE": return 10003
+            case "NFS4ERR_NOTSUPP": return 10004
+            case "NFS4ERR_TOOSMALL": return 10005
+            case "NFS4ERR_SERVERFAULT": return 10006
+            case "NFS4ERR_BADTYPE": return 10007
+            case "NFS4ERR_DELAY": return 10008
+            case "NFS4ERR_SAME": return 10009
+            case "NFS4ERR_DENIED": return 10010
+            case "NFS4ERR_EXPIRED": return 10011
+            case "NFS4ERR_LOCKED": return 10012
+            case "NFS4ERR_GRACE": return 10013
+            case "NFS4ERR_FHEXPIRED": return 10014
+            case "NFS4ERR_SHARE_DENIED": return 10015
+            case "NFS4ERR_WRONGSEC": return 10016
+            case "NFS4ERR_CLID_INUSE": return 10017
+            case "NFS4ERR_RESOURCE": return 10018
+            case "NFS4ERR_MOVED": return 10019
+            case "NFS4ERR_NOFILEHANDLE": return 10020
+            case "NFS4ERR_MINOR_VERS_MISMATCH": return 10021
+            case "NFS4ERR_STALE_CLIENTID": return 10022
+            case "NFS4ERR_STALE_STATEID": return 10023
+            case "NFS4ERR_OLD_STATEID": return 10024
+            case "NFS4ERR_BAD_STATEID": return 10025
+            case "NFS4ERR_BAD_SEQID": return 10026
+            case "NFS4ERR_NOT_SAME": return 10027
+            case "NFS4ERR_LOCK_RANGE": return 10028
+            case "NFS4ERR_SYMLINK": return 10029
+            case "NFS4ERR_RESTOREFH": return 10030
+            case "NFS4ERR_LEASE_MOVED": return 10031
+            case "NFS4ERR_ATTRNOTSUPP": return 10032
+            case "NFS4ERR_NO_GRACE": return 10033
+            case "NFS4ERR_RECLAIM_BAD": return 10034
+            case "NFS4ERR_RECLAIM_CONFLICT": return 10035
+            case "NFS4ERR_BADXDR": return 10036
+            case "NFS4ERR_LOCKS_HELD": return 10037
+            case "NFS4ERR_OPENMODE": return 10038
+            case "NFS4ERR_BADOWNER": return 10039
+            case "NFS4ERR_BADCHAR": return 10040
+            case "NFS4ERR_BADNAME": return 10041
+            case "NFS4ERR_BAD_RANGE": return 10042
+            case "NFS4ERR_LOCK_NOTSUPP": return 10043
+            case "NFS4ERR_OP_ILLEGAL": return 10044
+            case "NFS4ERR_DEADLOCK": return 10045
+            case "NFS4ERR_FILE_OPEN": return 10046
+            case "NFS4ERR_ADMIN_REVOKED": return 10047
+            case "NFS4ERR_CB_PATH_DOWN": return 10048
+            case "NFS4ERR_BADIOMODE": return 10049
+            case "NFS4ERR_BADLAYOUT": return 10050
+            case "NFS4ERR_BAD_SESSION_DIGEST": return 10051
+            case "NFS4ERR_BADSESSION": return 10052
+            case "NFS4ERR_BADSLOT": return 10053
+            case "NFS4ERR_COMPLETE_ALREADY": return 10054
+            case "NFS4ERR_CONN_NOT_BOUND_TO_SESSION": return 10055
+            case "NFS4ERR_DELEG_ALREADY_WANTED": return 10056
+            case "NFS4ERR_BACK_CHAN_BUSY": return 10057
+            case "NFS4ERR_LAYOUTTRYLATER": return 10058
+            case "NFS4ERR_LAYOUTUNAVAILABLE": return 10059
+            case "NFS4ERR_NOMATCHING_LAYOUT": return 10060
+            case "NFS4ERR_RECALLCONFLICT": return 10061
+            case "NFS4ERR_UNKNOWN_LAYOUTTYPE": return 10062
+            case "NFS4ERR_SEQ_MISORDERED": return 10063
+            case "NFS4ERR_SEQUENCE_POS": return 10064
+            case "NFS4ERR_REQ_TOO_BIG": return 10065
+            case "NFS4ERR_REP_TOO_BIG": return 10066
+            case "NFS4ERR_REP_TOO_BIG_TO_CACHE": return 10067
+            case "NFS4ERR_RETRY_UNCACHED_REP": return 10068
+            case "NFS4ERR_UNSAFE_COMPOUND": return 10069
+            case "NFS4ERR_TOO_MANY_OPS": return 10070
+            case "NFS4ERR_OP_NOT_IN_SESSION": return 10071
+            case "NFS4ERR_HASH_ALG_UNSUPP": return 10072
+            case "NFS4ERR_CLIENTID_BUSY": return 10074
+            case "NFS4ERR_PNFS_IO_HOLE": return 10075
+            case "NFS4ERR_SEQ_FALSE_RETRY": return 10076
+            case "NFS4ERR_BAD_HIGH_SLOT": return 10077
+            case "NFS4ERR_DEADSESSION": return 10078
+            case "NFS4ERR_ENCR_ALG_UNSUPP": return 10079
+            case "NFS4ERR_PNFS_NO_LAYOUT": return 10080
+            case "NFS4ERR_NOT_ONLY_OP": return 10081
+            case "NFS4ERR_WRONG_CRED": return 10082
+            case "NFS4ERR_WRONG_TYPE": return 10083
+            case "NFS4ERR_DIRDELEG_UNAVAIL": return 10084
+            case "NFS4ERR_REJECT_DELEG": return 10085
+            case "NFS4ERR_RETURNCONFLICT": return 10086
+            case "NFS4ERR_DELEG_REVOKED": return 10087
+            case "NFS4ERR_PARTNER_NOTSUPP": return 10088
+            case "NFS4ERR_PARTNER_NO_AUTH": return 10089
+            case "NFS4ERR_UNION_NOTSUPP": return 10090
+            case "NFS4ERR_OFFLOAD_DENIED": return 10091
+            case "NFS4ERR_WRONG_LFS": return 10092
+            case "NFS4ERR_BADLABEL": return 10093
+            case "NFS4ERR_OFFLOAD_NO_REQS": return 10094
+            case "NFS4ERR_NOXATTR": return 10095
+            case "NFS4ERR_XATTR2BIG": return 10096
+            default: return nil
+            }
+        case 18:  // enum change_attr_type4
+            switch name {
+            case "NFS4_CHANGE_TYPE_IS_MONOTONIC_INCR": return 0
+            case "NFS4_CHANGE_TYPE_IS_VERSION_COUNTER": return 1
+            case "NFS4_CHANGE_TYPE_IS_VERSION_COUNTER_NOPNFS": return 2
+            case "NFS4_CHANGE_TYPE_IS_TIME_METADATA": return 3
+            case "NFS4_CHANGE_TYPE_IS_UNDEFINED": return 4
+            default: return nil
+            }
+        case 19:  // enum nfs_lock_type4
+            switch name {
+            case "READ_LT": return 1
+            case "WRITE_LT": return 2
+            case "READW_LT": return 3
+            case "WRITEW_LT": return 4
+            default: return nil
+            }
+        case 20:  // enum createmode4
+            switch name {
+            case "UNCHECKED4": return 0
+            case "GUARDED4": return 1
+            case "EXCLUSIVE4": return 2
+            case "EXCLUSIVE4_1": return 3
+            default: return nil
+            }
+        case 21:  // enum opentype4
+            switch name {
+            case "OPEN4_NOCREATE": return 0
+            case "OPEN4_CREATE": return 1
+            default: return nil
+            }
+        case 22:  // enum limit_by4
+            switch name {
+            case "NFS_LIMIT_SIZE": return 1
+            case "NFS_LIMIT_BLOCKS": return 2
+            default: return nil
+            }
+        case 23:  // enum open_claim_type4
+            switch name {
+            case "CLAIM_NULL": return 0
+            case "CLAIM_PREVIOUS": return 1
+            case "CLAIM_DELEGATE_CUR": return 2
+            case "CLAIM_DELEGATE_PREV": return 3
+            case "CLAIM_FH": return 4
+            case "CLAIM_DELEG_CUR_FH": return 5
+            case "CLAIM_DELEG_PREV_FH": return 6
+            default: return nil
+            }
+        case 24:  // enum open_delegation_type4
+            switch name {
+            case "OPEN_DELEGATE_NONE": return 0
+            case "OPEN_DELEGATE_READ": return 1
+            case "OPEN_DELEGATE_WRITE": return 2
+            case "OPEN_DELEGATE_NONE_EXT": return 3
+            case "OPEN_DELEGATE_READ_ATTRS_DELEG": return 4
+            case "OPEN_DELEGATE_WRITE_ATTRS_DELEG": return 5
+            default: return nil
+            }
+        case 25:  // enum why_no_delegation4
+            switch name {
+            case "WND4_NOT_WANTED": return 0
+            case "WND4_CONTENTION": return 1
+            case "WND4_RESOURCE": return 2
+            case "WND4_NOT_SUPP_FTYPE": return 3
+            case "WND4_WRITE_DELEG_NOT_SUPP_FTYPE": return 4
+            case "WND4_NOT_SUPP_UPGRADE": return 5
+            case "WND4_NOT_SUPP_DOWNGRADE": return 6
+            case "WND4_CANCELLED": return 7
+            case "WND4_IS_DIR": return 8
+            default: return nil
+            }
+        case 26:  // enum rpc_gss_svc_t
+            switch name {
+            case "RPC_GSS_SVC_NONE": return 1
+            case "RPC_GSS_SVC_INTEGRITY": return 2
+            case "RPC_GSS_SVC_PRIVACY": return 3
+            default: return nil
+            }
+        case 27:  // enum channel_dir_from_client4
+            switch name {
+            case "CDFC4_FORE": return 1
+            case "CDFC4_BACK": return 2
+            case "CDFC4_FORE_OR_BOTH": return 3
+            case "CDFC4_BACK_OR_BOTH": return 7
+            default: return nil
+            }
+        case 28:  // enum channel_dir_from_server4
+            switch name {
+            case "CDFS4_FORE": return 1
+            case "CDFS4_BACK": return 2
+            case "CDFS4_BOTH": return 3
+            default: return nil
+            }
+        case 29:  // enum state_protect_how4
+            switch name {
+            case "SP4_NONE": return 0
+            case "SP4_MACH_CRED": return 1
+            case "SP4_SSV": return 2
+            default: return nil
+            }
+        case 30:  // enum gddrnf4_status
+            switch name {
+            case "GDD4_OK": return 0
+            case "GDD4_UNAVAIL": return 1
+            default: return nil
+            }
+        case 31:  // enum nfs_opnum4
+            switch name {
+            case "OP_ACCESS": return 3
+            case "OP_CLOSE": return 4
+            case "OP_COMMIT": return 5
+            case "OP_CREATE": return 6
+            case "OP_DELEGPURGE": return 7
+            case "OP_DELEGRETURN": return 8
+            case "OP_GETATTR": return 9
+            case "OP_GETFH": return 10
+            case "OP_LINK": return 11
+            case "OP_LOCK": return 12
+            case "OP_LOCKT": return 13
+            case "OP_LOCKU": return 14
+            case "OP_LOOKUP": return 15
+            case "OP_LOOKUPP": return 16
+            case "OP_NVERIFY": return 17
+            case "OP_OPEN": return 18
+            case "OP_OPENATTR": return 19
+            case "OP_OPEN_CONFIRM": return 20
+            case "OP_OPEN_DOWNGRADE": return 21
+            case "OP_PUTFH": return 22
+            case "OP_PUTPUBFH": return 23
+            case "OP_PUTROOTFH": return 24
+            case "OP_READ": return 25
+            case "OP_READDIR": return 26
+            case "OP_READLINK": return 27
+            case "OP_REMOVE": return 28
+            case "OP_RENAME": return 29
+            case "OP_RENEW": return 30
+            case "OP_RESTOREFH": return 31
+            case "OP_SAVEFH": return 32
+            case "OP_SECINFO": return 33
+            case "OP_SETATTR": return 34
+            case "OP_SETCLIENTID": return 35
+            case "OP_SETCLIENTID_CONFIRM": return 36
+            case "OP_VERIFY": return 37
+            case "OP_WRITE": return 38
+            case "OP_RELEASE_LOCKOWNER": return 39
+            case "OP_BACKCHANNEL_CTL": return 40
+            case "OP_BIND_CONN_TO_SESSION": return 41
+            case "OP_EXCHANGE_ID": return 42
+            case "OP_CREATE_SESSION": return 43
+            case "OP_DESTROY_SESSION": return 44
+            case "OP_FREE_STATEID": return 45
+            case "OP_GET_DIR_DELEGATION": return 46
+            case "OP_GETDEVICEINFO": return 47
+            case "OP_GETDEVICELIST": return 48
+            case "OP_LAYOUTCOMMIT": return 49
+            case "OP_LAYOUTGET": return 50
+            case "OP_LAYOUTRETURN": return 51
+            case "OP_SECINFO_NO_NAME": return 52
+            case "OP_SEQUENCE": return 53
+            case "OP_SET_SSV": return 54
+            case "OP_TEST_STATEID": return 55
+            case "OP_WANT_DELEGATION": return 56
+            case "OP_DESTROY_CLIENTID": return 57
+            case "OP_RECLAIM_COMPLETE": return 58
+            case "OP_ALLOCATE": return 59
+            case "OP_COPY": return 60
+            case "OP_COPY_NOTIFY": return 61
+            case "OP_DEALLOCATE": return 62
+            case "OP_IO_ADVISE": return 63
+            case "OP_LAYOUTERROR": return 64
+            case "OP_LAYOUTSTATS": return 65
+            case "OP_OFFLOAD_CANCEL": return 66
+            case "OP_OFFLOAD_STATUS": return 67
+            case "OP_READ_PLUS": return 68
+            case "OP_SEEK": return 69
+            case "OP_WRITE_SAME": return 70
+            case "OP_CLONE": return 71
+            case "OP_GETXATTR": return 72
+            case "OP_SETXATTR": return 73
+            case "OP_LISTXATTRS": return 74
+            case "OP_REMOVEXATTR": return 75
+            case "OP_ILLEGAL": return 10044
+            default: return nil
+            }
+        case 32:  // enum data_content4
+            switch name {
+            case "NFS4_CONTENT_DATA": return 0
+            case "NFS4_CONTENT_HOLE": return 1
+            default: return nil
+            }
+        case 33:  // enum setxattr_option4
+            switch name {
+            case "SETXATTR4_EITHER": return 0
+            case "SETXATTR4_CREATE": return 1
+            case "SETXATTR4_REPLACE": return 2
+            default: return nil
+            }
+        case 34:  // enum secinfo_style4
+            switch name {
+            case "SECINFO_STYLE4_CURRENT_FH": return 0
+            case "SECINFO_STYLE4_PARENT": return 1
+            default: return nil
+            }
+        case 35:  // enum layoutrecall_type4
+            switch name {
+            case "LAYOUTRECALL4_FILE": return 1
+            case "LAYOUTRECALL4_FSID": return 2
+            case "LAYOUTRECALL4_ALL": return 3
+            default: return nil
+            }
+        case 36:  // enum nfs_cb_opnum4
+            switch name {
+            case "OP_CB_GETATTR": return 3
+            case "OP_CB_RECALL": return 4
+            case "OP_CB_LAYOUTRECALL": return 5
+            case "OP_CB_NOTIFY": return 6
+            case "OP_CB_PUSH_DELEG": return 7
+            case "OP_CB_RECALL_ANY": return 8
+            case "OP_CB_RECALLABLE_OBJ_AVAIL": return 9
+            case "OP_CB_RECALL_SLOT": return 10
+            case "OP_CB_SEQUENCE": return 11
+            case "OP_CB_WANTS_CANCELLED": return 12
+            case "OP_CB_NOTIFY_LOCK": return 13
+            case "OP_CB_NOTIFY_DEVICEID": return 14
+            case "OP_CB_OFFLOAD": return 15
+            case "OP_CB_ILLEGAL": return 10044
+            default: return nil
+            }
+        case 37:  // enum ftype
+            switch name {
+            case "NFNON": return 0
+            case "NFREG": return 1
+            case "NFDIR": return 2
+            case "NFBLK": return 3
+            case "NFCHR": return 4
+            case "NFLNK": return 5
+            default: return nil
+            }
+        case 38:  // enum nfsstat
+            switch name {
+            case "NFS_OK": return 0
+            case "NFSERR_PERM": return 1
+            case "NFSERR_NOENT": return 2
+            case "NFSERR_IO": return 5
+            case "NFSERR_NXIO": return 6
+            case "NFSERR_ACCES": return 13
+            case "NFSERR_EXIST": return 17
+            case "NFSERR_NODEV": return 19
+            case "NFSERR_NOTDIR": return 20
+            case "NFSERR_ISDIR": return 21
+            case "NFSERR_INVAL": return 22
+            case "NFSERR_FBIG": return 27
+            case "NFSERR_NOSPC": return 28
+            case "NFSERR_ROFS": return 30
+            case "NFSERR_NAMETOOLONG": return 63
+            case "NFSERR_NOTEMPTY": return 66
+            case "NFSERR_DQUOT": return 69
+            case "NFSERR_STALE": return 70
+            case "NFSERR_WFLUSH": return 99
+            case "NFSERR_OPNOTSUPP": return 45
+            default: return nil
+            }
+        case 39:  // enum ftype3
+            switch name {
+            case "NF3REG": return 1
+            case "NF3DIR": return 2
+            case "NF3BLK": return 3
+            case "NF3CHR": return 4
+            case "NF3LNK": return 5
+            case "NF3SOCK": return 6
+            case "NF3FIFO": return 7
+            default: return nil
+            }
+        case 40:  // enum nfsstat3
+            switch name {
+            case "NFS3_OK": return 0
+            case "NFS3ERR_PERM": return 1
+            case "NFS3ERR_NOENT": return 2
+            case "NFS3ERR_IO": return 5
+            case "NFS3ERR_NXIO": return 6
+            case "NFS3ERR_ACCES": return 13
+            case "NFS3ERR_EXIST": return 17
+            case "NFS3ERR_XDEV": return 18
+            case "NFS3ERR_NODEV": return 19
+            case "NFS3ERR_NOTDIR": return 20
+            case "NFS3ERR_ISDIR": return 21
+            case "NFS3ERR_INVAL": return 22
+            case "NFS3ERR_FBIG": return 27
+            case "NFS3ERR_NOSPC": return 28
+            case "NFS3ERR_ROFS": return 30
+            case "NFS3ERR_MLINK": return 31
+            case "NFS3ERR_NAMETOOLONG": return 63
+            case "NFS3ERR_NOTEMPTY": return 66
+            case "NFS3ERR_DQUOT": return 69
+            case "NFS3ERR_STALE": return 70
+            case "NFS3ERR_REMOTE": return 71
+            case "NFS3ERR_BADHANDLE": return 10001
+            case "NFS3ERR_NOT_SYNC": return 10002
+            case "NFS3ERR_BAD_COOKIE": return 10003
+            case "NFS3ERR_NOTSUPP": return 10004
+            case "NFS3ERR_TOOSMALL": return 10005
+            case "NFS3ERR_SERVERFAULT": return 10006
+            case "NFS3ERR_BADTYPE": return 10007
+            case "NFS3ERR_JUKEBOX": return 10008
+            default: return nil
+            }
+        case 41:  // enum nlm_stats
+            switch name {
+            case "LCK_GRANTED": return 0
+            case "LCK_DENIED": return 1
+            case "LCK_DENIED_NOLOCKS": return 2
+            case "LCK_BLOCKED": return 3
+            case "LCK_DENIED_GRACE_PERIOD": return 4
+            default: return nil
+            }
+        case 42:  // enum fsh_mode
+            switch name {
+            case "fsm_DN": return 0
+            case "fsm_DR": return 1
+            case "fsm_DW": return 2
+            case "fsm_DRW": return 3
+            default: return nil
+            }
+        case 43:  // enum fsh_access
+            switch name {
+            case "fsa_NONE": return 0
+            case "fsa_R": return 1
+            case "fsa_W": return 2
+            case "fsa_RW": return 3
+            default: return nil
+            }
+        case 44:  // enum nlm4_stats
+            switch name {
+            case "NLM4_GRANTED": return 0
+            case "NLM4_DENIED": return 1
+            case "NLM4_DENIED_NOLOCKS": return 2
+            case "NLM4_BLOCKED": return 3
+            case "NLM4_DENIED_GRACE_PERIOD": return 4
+            case "NLM4_DEADLCK": return 5
+            case "NLM4_ROFS": return 6
+            case "NLM4_STALE_FH": return 7
+            case "NLM4_FBIG": return 8
+            case "NLM4_FAILED": return 9
+            default: return nil
+            }
+        case 45:  // enum fsh4_mode
+            switch name {
+            case "fsm_DN": return 0
+            case "fsm_DR": return 1
+            case "fsm_DW": return 2
+            case "fsm_DRW": return 3
+            default: return nil
+            }
+        case 46:  // enum fsh4_access
+            switch name {
+            case "fsa_NONE": return 0
+            case "fsa_R": return 1
+            case "fsa_W": return 2
+            case "fsa_RW": return 3
+            default: return nil
+            }
+        case 47:  // enum res
+            switch name {
+            case "STAT_SUCC": return 0
+            case "STAT_FAIL": return 1
+            default: return nil
+            }
+        case 48:  // constants IPPROTO_*
+            switch name {
+            case "IPPROTO_TCP": return 6
+            case "IPPROTO_UDP": return 17
+            default: return nil
+            }
+        case 49:  // constants NC_TPI_*
+            switch name {
+            case "NC_TPI_CLTS": return 1
+            case "NC_TPI_COTS": return 2
+            case "NC_TPI_COTS_ORD": return 3
+            case "NC_TPI_RAW": return 4
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
     /// The program's display name whatever the version (`prog` fields).
     public static func programName(program: UInt32) -> String? {
         switch program {

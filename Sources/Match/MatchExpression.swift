@@ -1,0 +1,53 @@
+import Decode
+
+/// A match expression in the seed's language, parsed and compiled once, then judged on packets
+/// without allocating: never evaluated as code.
+///
+///     let expr = try MatchExpression("NFS.argop == 38 and IP.src == re('^10\\.1\\.')")
+///     var scratch = MatchScratch()
+///     if expr.matches(packet, tape: tape, message: bytes, scratch: &scratch) { … }
+///
+/// Names resolve against the header catalogue (`TCP.flags.SYN`, `IP.src`, `RPC.xid`,
+/// `RPC.latency` in seconds) and the program bodies' XDR (`NFS.status`, `NFS.opputfh.status`,
+/// `MOUNT.dirpath`) when compiled: an unknown name is an error that names its column. A name
+/// that exists but is absent from a packet makes its comparison false for that packet.
+/// One compiled expression may be used by several threads, each with its own `MatchScratch`.
+public struct MatchExpression: Sendable, CustomStringConvertible {
+    public let text: String
+    /// How deep packets must be decoded for this expression: `.transport` when it names only
+    /// link, IP, TCP and UDP fields, `.rpc` for RPC header fields, `.body` for program bodies.
+    public let depth: MatchDepth
+    let root: MatchPredicate
+
+    public init(_ text: String) throws(MatchError) {
+        let syntax = try MatchParser.parse(text)
+        var compiler = MatchCompiler()
+        root = try compiler.condition(syntax)
+        depth = compiler.depth
+        self.text = text
+    }
+
+    public var description: String { text }
+
+    /// Whether `packet` (its program body on `tape`, the bytes its ranges point into in
+    /// `message`) matches; `record.*` fields are absent.
+    public func matches(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer,
+                        scratch: inout MatchScratch) -> Bool {
+        judge(packet, tape, message, MatchRecord(), hasRecord: false, &scratch)
+    }
+
+    /// Whether `packet`, captured as `record`, matches.
+    public func matches<R: RecordFields>(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer, record: R,
+                                         scratch: inout MatchScratch) -> Bool {
+        judge(packet, tape, message, MatchRecord(record), hasRecord: true, &scratch)
+    }
+
+    private func judge(_ packet: Packet, _ tape: Tape, _ message: UnsafeRawBufferPointer, _ record: MatchRecord,
+                       hasRecord: Bool, _ scratch: inout MatchScratch) -> Bool {
+        scratch.matchedEntry = nil
+        return withUnsafeMutablePointer(to: &scratch) { s in
+            var e = MatchEnvironment(message: message, record: record, hasRecord: hasRecord, scratch: s)
+            return root.test(packet, tape, &e)
+        }
+    }
+}

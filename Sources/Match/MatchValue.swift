@@ -1,0 +1,137 @@
+import Decode
+
+/// One value a field or literal yields while an expression is judged on a packet. It holds no
+/// storage of its own: bytes point into the message, a literal, or the scratch buffer, so
+/// judging a packet allocates nothing.
+enum MatchValue {
+    case integer(Int128)
+    case real(Double)
+    /// A string, an opaque, a file handle, a stateid's `other`: compared as bytes.
+    case bytes(UnsafeRawBufferPointer)
+    case ip(IPAddress)
+    case link(UInt64, length: Int)
+    /// A value with a name: an XDR enum (`NFS4ERR_NOENT`, number 2), an RPC header name
+    /// (`rpc.type` "reply", number 1), a bare word written in the expression (no number).
+    case named(String?, Int128?)
+    /// An NFSv4 bitmap4, words joined (word 0 lowest): a number, and `N in` it tests bit N.
+    case bitmap(Int128)
+    case boolean(Bool)
+
+    /// The number it stands for, when it has one.
+    var number: Int128? {
+        switch self {
+        case .integer(let v), .bitmap(let v): v
+        case .named(_, let v): v
+        case .boolean(let b): b ? 1 : 0
+        default: nil
+        }
+    }
+
+    /// Python's ordering of the two, or nil when they cannot be compared (never an error at run
+    /// time: a packet whose field has an unexpected shape simply does not match).
+    static func order(_ a: MatchValue, _ b: MatchValue) -> Int? {
+        switch (a, b) {
+        case (.real(let x), _):
+            guard let y = b.real else { return nil }
+            return x < y ? -1 : x > y ? 1 : 0
+        case (_, .real(let y)):
+            guard let x = a.real else { return nil }
+            return x < y ? -1 : x > y ? 1 : 0
+        case (.bytes(let x), .bytes(let y)):
+            return compareBytes(x, y)
+        case (.named(let n, _), .bytes(let y)), (.bytes(let y), .named(let n, _)):
+            // a name against a quoted word: equal or not, case aside (`RPC.type == 'reply'`)
+            guard let n else { return nil }
+            return sameName(n, y) ? 0 : 1
+        case (.named(let x?, _), .named(let y?, nil)), (.named(let y?, nil), .named(let x?, _)):
+            return x == y ? 0 : 1
+        case (.ip(let x), .ip(let y)):
+            guard x.isIPv6 == y.isIPv6 else { return 1 }
+            return x == y ? 0 : x < y ? -1 : 1
+        case (.link(let x, _), .link(let y, _)):
+            return x == y ? 0 : x < y ? -1 : 1
+        default:
+            guard let x = a.number, let y = b.number else { return nil }
+            return x == y ? 0 : x < y ? -1 : 1
+        }
+    }
+
+    var real: Double? {
+        switch self {
+        case .real(let v): v
+        default: number.map { Double($0) }
+        }
+    }
+
+    static func compareBytes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        let n = min(x.count, y.count)
+        for i in 0..<n where x[i] != y[i] { return x[i] < y[i] ? -1 : 1 }
+        return x.count == y.count ? 0 : x.count < y.count ? -1 : 1
+    }
+
+    static func sameName(_ name: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        for c in name.utf8 {
+            guard i < bytes.count, lower(c) == lower(bytes[i]) else { return false }
+            i += 1
+        }
+        return i == bytes.count
+    }
+
+    @inline(__always)
+    static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+
+    /// `self in container` for a container that is one value: a bit of a bitmap, a run of bytes
+    /// in bytes (Python's substring test), or plain equality for a field with one value each time.
+    func isIn(_ container: MatchValue) -> Bool {
+        switch (self, container) {
+        case (_, .bitmap(let bits)):
+            guard let n = number, n >= 0, n < 127 else { return false }
+            return bits >> Int(n) & 1 == 1
+        case (.bytes(let needle), .bytes(let hay)):
+            return Self.contains(hay, needle)
+        default:
+            return Self.order(self, container) == 0
+        }
+    }
+
+    static func contains(_ hay: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        guard needle.count <= hay.count else { return false }
+        if needle.isEmpty { return true }
+        for start in 0...(hay.count - needle.count) {
+            var i = 0
+            while i < needle.count && hay[start + i] == needle[i] { i += 1 }
+            if i == needle.count { return true }
+        }
+        return false
+    }
+}
+
+/// The value kinds a compiled operand may yield, known at compile time, for type checks.
+struct MatchKinds: OptionSet, Sendable {
+    let rawValue: UInt16
+    static let integer = MatchKinds(rawValue: 1)
+    static let real = MatchKinds(rawValue: 2)
+    static let bytes = MatchKinds(rawValue: 4)
+    static let ip = MatchKinds(rawValue: 8)
+    static let link = MatchKinds(rawValue: 16)
+    static let named = MatchKinds(rawValue: 32)
+    static let bitmap = MatchKinds(rawValue: 64)
+    static let boolean = MatchKinds(rawValue: 128)
+    /// A field whose kind is only known from the packet (a program body field).
+    static let any: MatchKinds = [.integer, .real, .bytes, .ip, .link, .named, .bitmap, .boolean]
+    static let numeric: MatchKinds = [.integer, .real, .named, .bitmap, .boolean]
+    /// What a program body field of no more precise type may hold on the tape.
+    static let body: MatchKinds = [.integer, .named, .bytes, .bitmap, .boolean]
+
+    /// What people call it in an error message.
+    var words: String {
+        if self == .any || self == .body { return "a value" }
+        if contains(.ip) { return "an address" }
+        if contains(.link) { return "a MAC address" }
+        if contains(.named) && !contains(.bytes) { return "a named number" }
+        if contains(.bytes) && isDisjoint(with: .numeric) { return "a string" }
+        if contains(.real) && !contains(.integer) { return "a number of seconds" }
+        return "a number"
+    }
+}

@@ -1,0 +1,173 @@
+import ArgumentParser
+import PacketTrace
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pktt match EXPR FILE...`: the packets a match expression selects, shown as `pktt show`
+/// shows them.
+struct MatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Show the packets that match an expression.",
+        discussion: """
+            The expression is the seed's language: layer-qualified fields (TCP.flags.SYN, IP.src, \
+            RPC.xid, RPC.latency, NFS.argop, NFS.status, NFS.opputfh.status), == != < <= > >= in, \
+            not in, and or not, | ^ & << >>, re('…'), re.search(r'…', FIELD), crc32(), crc16(). \
+            Example: pktt match 'NFS.status != 0 and RPC.latency > 0.1' trace.pcap. A bad expression \
+            exits 2 and shows nothing.
+            """)
+
+    @Argument(help: "The match expression.")
+    var expression: String
+
+    @Argument(help: "Capture files (merged in timestamp order).")
+    var files: [String]
+
+    @OptionGroup var output: MatchOutputOptions
+
+    func validate() throws {
+        try output.validate()
+    }
+
+    func run() throws {
+        let expr = try MatchOutputOptions.compile(expression)
+        try output.printer.run(filter: expr, files: files, depth: nil)
+    }
+}
+
+/// How matched packets are shown; shared by `pktt match` and `pktt show -m`.
+struct MatchOutputOptions: ParsableArguments {
+    @Flag(help: "One JSON object per packet, as show --json.")
+    var json = false
+
+    @Flag(help: "Print only the number of matching packets.")
+    var count = false
+
+    @Flag(help: "Also show the replies of the calls that matched.")
+    var reply = false
+
+    @Option(name: .customLong("max-index"), help: "Stop at this packet index.")
+    var maxIndex: Int?
+
+    @Flag(help: "Show the frame number before the index (frame,index).")
+    var frame = false
+
+    func validate() throws {
+        if json && count { throw ValidationError("--json and --count do not go together.") }
+        if let maxIndex, maxIndex < 0 { throw ValidationError("--max-index is a packet index, 0 or more.") }
+    }
+
+    /// The expression compiled; a bad one is reported with its column, and pktt exits 2.
+    static func compile(_ text: String) throws -> MatchExpression {
+        do {
+            return try MatchExpression(text)
+        } catch {
+            Diagnostics.error("expression: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    var printer: MatchPrinter {
+        MatchPrinter(json: json, count: count, reply: reply, maxIndex: maxIndex, frame: frame)
+    }
+}
+
+/// Shows the packets of a trace that an expression selects.
+struct MatchPrinter {
+    var json = false, count = false, reply = false
+    var maxIndex: Int?
+    var frame = false
+
+    /// Reads `files`, showing what `filter` selects. `depth`: how far to decode (nil: as far as
+    /// the display, or for --count the expression, needs).
+    func run(filter: MatchExpression, files: [String], depth: DecodeDepth?) throws {
+        let depth = depth ?? (count ? filter.depth.decodeDepth : .all)
+        let trace: Pktt
+        do {
+            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(1)
+        }
+        let flushAt = isatty(1) != 0 ? 1 : 1 << 16
+        var out = TextBuffer(flushAt: flushAt)
+        var line = OneLineFormatter(showFrame: frame)
+        var jsonLine = JSONPacketFormatter()
+        var scratch = MatchScratch()
+        var replies = MatchedCalls()
+        var matched = 0
+        var failed = false
+        let count = self.count, json = self.json, reply = self.reply, maxIndex = self.maxIndex ?? .max
+        while true {
+            do {
+                guard try trace.next() else { break }
+            } catch {
+                out.flush()
+                Diagnostics.error("\(error)")
+                failed = true
+                continue
+            }
+            if trace.record.index >= maxIndex { break }
+            var selected = trace.matches(filter, scratch: &scratch)
+            if reply {
+                let rpc = trace.packet.rpc
+                if trace.packet.has(.rpc) {
+                    if rpc.isCall {
+                        if selected { replies.insert(trace.record.index) }
+                    } else if rpc.callSeen, replies.remove(rpc.callIndex) {
+                        selected = true
+                    }
+                }
+            }
+            guard selected else { continue }
+            matched += 1
+            if count { continue }
+            if json {
+                jsonLine.append(trace, to: &out)
+            } else {
+                line.append(trace, to: &out)
+            }
+            if out.bytes.count >= flushAt && !out.flush() { break }
+        }
+        if count {
+            out.append(matched)
+            out.endLine()
+        }
+        out.flush()
+        if replies.dropped > 0 {
+            Diagnostics.error("--reply: \(replies.dropped) matched calls were forgotten before their replies (more than \(MatchedCalls.capacity) waiting)")
+        }
+        for tail in trace.truncatedTails {
+            Diagnostics.error("\(tail)")
+            failed = true
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// The packet indexes of matched calls whose replies are still to come (`--reply`): bounded,
+/// the oldest forgotten first and counted.
+struct MatchedCalls {
+    static let capacity = 1 << 20
+    private var waiting = Set<Int>()
+    private var order: [Int] = []
+    private var head = 0
+    private(set) var dropped = 0
+
+    mutating func insert(_ index: Int) {
+        if waiting.count >= Self.capacity {
+            while head < order.count, waiting.remove(order[head]) == nil { head += 1 }
+            head += 1
+            dropped += 1
+        }
+        waiting.insert(index)
+        order.append(index)
+        if head > 1 << 16 && head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+
+    mutating func remove(_ index: Int) -> Bool { waiting.remove(index) != nil }
+}
