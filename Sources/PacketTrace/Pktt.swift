@@ -11,28 +11,46 @@ import Track
 ///     while try trace.next() {
 ///         print(trace.record.index, trace.packet.ipSource)
 ///     }
+///
+/// Matching (`match(_:maxIndex:rewind:reply:)`), going back (`rewind(to:)`) and buffered
+/// matching over a packet list (`setPacketList(_:)`) are in the extensions beside this file.
 public final class Pktt {
     public let files: [String]
-    private let reader: MergedCaptureReader
+    let reader: MergedCaptureReader
     /// The per-packet work, in one struct behind a pointer: a class's stored properties cost a
     /// runtime exclusivity check per access, and a mutating call on a large stored struct may
     /// copy it; through the pointer it is changed in place.
-    private let state: UnsafeMutablePointer<PacketPipeline>
-    private var current: CaptureRecord?
+    let state: UnsafeMutablePointer<PacketPipeline>
+    var current: CaptureRecord?
     /// Counted here, not in the pipeline: the reader's business.
-    private var fileErrors = 0
+    var fileErrors = 0
+    /// Snapshots of the pipeline and the read position that `rewind(to:)` goes back to; nil
+    /// when the trace was opened without them.
+    var checkpoints: PkttCheckpoints?
+    /// Matching state: the calls whose replies `match(…, reply: true)` returns, the buffered
+    /// packet list, the matched NFS op.
+    var matching = PkttMatching()
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
     /// `depth`: how far to decode (all of it unless asked otherwise, e.g. to measure a layer).
     /// `relativeSequenceNumbers`: make TCP sequence numbers relative to each direction's first
     /// (for display; counting needs none of it). `limits`: every bound on the state kept.
+    /// `rewindable`: keep what `rewind(to:)` needs (every record's offset and a snapshot of the
+    /// pipeline every few hundred packets), as the seed's users expect; a program that only
+    /// reads forward (`pktt show`) turns it off.
     public init(files: [String], keepIndex: Bool = false, depth: DecodeDepth = .all,
-                relativeSequenceNumbers: Bool = true, limits: Limits = .init()) throws {
+                relativeSequenceNumbers: Bool = true, limits: Limits = .init(), rewindable: Bool = true) throws {
         self.files = files
-        reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex)
+        reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex || rewindable)
         state = .allocate(capacity: 1)
         state.initialize(to: PacketPipeline(limits: limits, depth: depth,
                                             relativeSequenceNumbers: relativeSequenceNumbers))
+        if rewindable { checkpoints = PkttCheckpoints(start: state.pointee, position: reader.position) }
+    }
+
+    /// One file (`Pktt(file)`, as the seed's `Pktt(tfile)`).
+    public convenience init(_ file: String) throws {
+        try self.init(files: [file])
     }
 
     deinit {
@@ -63,8 +81,11 @@ public final class Pktt {
     /// Throws a `CaptureError` when a file turns out corrupt: every packet before the bad record
     /// was returned first, and calling `next()` again goes on with the other files.
     public func next() throws -> Bool {
+        if matching.packetList != nil { return matching.nextListed() }
         if let r = current, state.pointee.moreMessages, state.pointee.nextMessage(r.data) { return true }
         current = nil
+        // between frames: the moment a snapshot can be taken and later resumed from
+        checkpoints?.reached(state.pointee, position: reader.position, fileErrors: fileErrors)
         let captured: CaptureRecord?
         do {
             captured = try reader.next()

@@ -45,6 +45,18 @@ public final class MergedCaptureReader {
         state.pointee = MergeState(readers: readers)
     }
 
+    /// Where the merge stands now: what `restore(_:)` comes back to.
+    public var position: MergePosition { state.pointee.position() }
+
+    /// Comes back to `position`: the next `next()` returns the record that followed it. Needs
+    /// the record index (`keepIndex`) for anything but the start; gzip files inflate again.
+    public func restore(_ position: MergePosition) throws(CaptureError) {
+        for (fileIndex, reader) in readers.enumerated() where !position.failed[fileIndex] {
+            try reader.seek(toFrame: position.frames[fileIndex])
+        }
+        state.pointee.restore(position)
+    }
+
     /// The records returned so far, across all files.
     public var recordCount: Int { state.pointee.recordCount }
 
@@ -96,6 +108,31 @@ struct MergeState {
     func release() {
         files.deinitialize()
         files.deallocate()
+    }
+
+    /// For each file the frame it hands out next: its waiting record's, or the reader's next.
+    func position() -> MergePosition {
+        var frames: [Int] = []
+        var failed: [Bool] = []
+        for f in files {
+            frames.append(f.hasHead ? f.head.frame : f.reader.pointee.nextFrame)
+            failed.append(f.failed)
+        }
+        return MergePosition(frames: frames, failed: failed, recordCount: recordCount)
+    }
+
+    /// The readers have been sought to `position`'s frames: forget the waiting records, so that
+    /// every file's head is read again.
+    mutating func restore(_ position: MergePosition) {
+        for i in files.indices {
+            files[i].hasHead = false
+            files[i].failed = position.failed[i]
+            if !position.failed[i] { errors[i] = nil }
+        }
+        primed = false
+        taken = -1
+        undeliveredErrors = []
+        recordCount = position.recordCount
     }
 
     mutating func next() throws(CaptureError) -> CaptureRecord? {
@@ -156,4 +193,12 @@ struct MergeState {
             undeliveredErrors.append(error)
         }
     }
+}
+
+/// Where a merged read stands (`MergedCaptureReader.position`): the frame each file hands out
+/// next, which files had failed, and how many records had been returned.
+public struct MergePosition: Sendable, Equatable {
+    let frames: [Int]
+    let failed: [Bool]
+    public let recordCount: Int
 }

@@ -25,8 +25,9 @@ extension FlowKey: FlowTableKey {
 /// shifting the probe run back (no tombstones).
 ///
 /// Keys and values live in raw memory addressed in place: reading a field of a value does not
-/// copy the value (an array of optionals would, and flow state holds buffers). A `FlowTable` is
-/// therefore a handle: keep one per owner and do not copy it.
+/// copy the value (an array of optionals would, and flow state holds buffers). Copies share that
+/// memory until one of them changes (copy-on-write, as Swift's own collections), so a copy of
+/// the pipeline that holds a table is a snapshot `Pktt.rewind(to:)` can go back to.
 ///
 /// A `Slot` names where a value is *now*: an insertion (which may grow and rehash the table) or a
 /// removal (which shifts probe runs back) moves values, so a slot carries the table's generation.
@@ -65,6 +66,17 @@ public struct FlowTable<Key: FlowTableKey, Value> {
             tags.initialize(repeating: 0, count: capacity)
         }
 
+        /// A storage of the same capacity holding copies of every entry, at the same slots.
+        func copy() -> Storage {
+            let c = Storage(capacity: capacity)
+            for i in 0..<capacity where tags[i] != 0 {
+                c.tags[i] = tags[i]
+                (c.keys + i).initialize(to: keys[i])
+                (c.values + i).initialize(to: values[i])
+            }
+            return c
+        }
+
         deinit {
             for i in 0..<capacity where tags[i] != 0 {
                 (keys + i).deinitialize(count: 1)
@@ -84,6 +96,18 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         values = storage.values
         tags = storage.tags
         mask = capacity - 1
+    }
+
+    /// Before any change: a storage shared with a copy of the table is copied first. Slots stay
+    /// where they were, so the generation does not change.
+    @inline(__always)
+    private mutating func makeUnique() {
+        if _slowPath(!isKnownUniquelyReferenced(&storage)) {
+            storage = storage.copy()
+            keys = storage.keys
+            values = storage.values
+            tags = storage.tags
+        }
     }
 
     @inline(__always)
@@ -115,6 +139,7 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     @inline(__always)
     public mutating func update<R>(_ key: Key, create: () -> Value, _ body: (inout Value) -> R) -> R {
         let i = slot(for: key, create: create).slot.index
+        makeUnique()
         return body(&values[i])
     }
 
@@ -125,6 +150,7 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         let tag = Self.tag(key)
         var (i, found) = slot(of: key, tag: tag)
         if !found {
+            makeUnique()
             if (count + 1) * 2 > mask + 1 {
                 grow()
                 i = slot(of: key, tag: tag).index
@@ -158,8 +184,9 @@ public struct FlowTable<Key: FlowTableKey, Value> {
             assert(s.generation == generation, "a flow-table slot used after the table moved")
             return UnsafePointer(values + s.index)
         }
-        nonmutating unsafeMutableAddress {
+        unsafeMutableAddress {
             assert(s.generation == generation, "a flow-table slot used after the table moved")
+            makeUnique()
             return values + s.index
         }
     }
@@ -168,6 +195,7 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     public mutating func removeValue(forKey key: Key) -> Value? {
         let (i, found) = slot(of: key, tag: Self.tag(key))
         guard found else { return nil }
+        makeUnique()
         return remove(at: i)
     }
 
@@ -176,6 +204,7 @@ public struct FlowTable<Key: FlowTableKey, Value> {
     public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
         var removed = 0
         var i = 0
+        makeUnique()
         while i <= mask {
             if tags[i] != 0, shouldRemove(keys[i], values[i]) {
                 remove(at: i)

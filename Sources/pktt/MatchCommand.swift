@@ -85,7 +85,7 @@ struct MatchPrinter {
         let depth = depth ?? (count ? filter.depth.decodeDepth : .all)
         let trace: Pktt
         do {
-            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count)
+            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count, rewindable: false)
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(1)

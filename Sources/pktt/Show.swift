@@ -52,7 +52,7 @@ struct Show: ParsableCommand {
         let trace: Pktt
         do {
             // Counting shows no sequence numbers: no need to make them relative.
-            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count)
+            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count, rewindable: false)
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(1)

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import PacketTrace
+
+/// The seed's man page, example by example, on real captures: `match`, `contains`, `reply`,
+/// regular expressions, bit masks, `escape`, buffered matching with `rewind`.
+@Suite("Pktt.match: the seed's man page examples on real captures")
+struct PkttMatchTests {
+    static let nfsv41 = Fixtures.path("nfs4/lab-nfsv41.pcap")
+    static let pnfs = Fixtures.path("nfs4/suricata-nfs4-01-pnfs.pcap")
+
+    /// Every packet of a capture, read plainly, to check matches against.
+    static func all(_ path: String) throws -> [Pkt] {
+        let trace = try Pktt(files: [path], rewindable: false)
+        var out: [Pkt] = []
+        while try trace.next() { out.append(trace.pkt!) }
+        return out
+    }
+
+    @Test("SYN and ACK: the first packet with both flags, and the index moves past it")
+    func synAck() throws {
+        let x = try Pktt(Fixtures.path("samples/nfsv3-handshake.pcap"))
+        let pkt = try #require(try x.match("TCP.flags.ACK == 1 and TCP.flags.SYN == 1"))
+        let expected = try Self.all(Fixtures.path("samples/nfsv3-handshake.pcap")).first {
+            ($0.tcp?.flags ?? 0) & (TCP.SYN | TCP.ACK) == TCP.SYN | TCP.ACK
+        }
+        #expect(pkt.record.index == expected?.record.index)
+        #expect(x.index == pkt.record.index + 1)
+        #expect(pkt.description.contains("SYN,ACK") || pkt.description.contains("SYN") )
+    }
+
+    @Test("NFS.argop == 42, then in [42, 43]: every EXCHANGE_ID and CREATE_SESSION call, in order")
+    func exchangeIdOrCreateSession() throws {
+        let x = try Pktt(Self.nfsv41)
+        let first = try #require(try x.match("NFS.argop == 42"))
+        #expect(first.nfs?.ops.contains(42) == true && first.rpc?.isCall == true)
+        #expect(x.nfsOp?.name == "EXCHANGE_ID" && x.nfsOp?.op == 42)
+        try x.rewind(to: 0)
+        var found: [Int] = []
+        while let p = try x.match("NFS.argop in [42,43]") { found.append(p.record.index) }
+        let expected = try Self.all(Self.nfsv41).filter {
+            $0.rpc?.isCall == true && ($0.nfs?.ops ?? []).contains { $0 == 42 || $0 == 43 }
+        }.map(\.record.index)
+        #expect(found == expected && found.count >= 4)
+    }
+
+    @Test("NFS.op == 18: OPEN calls and replies alike")
+    func openCallOrReply() throws {
+        let x = try Pktt(Self.nfsv41)
+        var calls = 0, replies = 0
+        while let p = try x.match("NFS.op == 18") {
+            #expect(p.nfs?.ops.contains(18) == true)
+            if p.rpc?.isCall == true { calls += 1 } else { replies += 1 }
+        }
+        #expect(calls > 0 && calls == replies)
+    }
+
+    @Test("IP.src by regular expression, in both of the seed's forms")
+    func ipSourceByRegex() throws {
+        let x = try Pktt(Self.nfsv41)
+        var byRe = 0
+        while try x.match(#"IP.src == re('10.77.0.2')"#) != nil { byRe += 1 }
+        try x.rewind(to: 0)
+        var bySearch = 0
+        while try x.match(#"re.search(r'^10\.77\.0\.2$', IP.src)"#) != nil { bySearch += 1 }
+        let expected = try Self.all(Self.nfsv41).filter { $0.ipv4?.src.description == "10.77.0.2" }.count
+        #expect(byRe == expected && bySearch == expected && expected > 0)
+    }
+
+    @Test("GETATTR asking for FATTR4_FS_LAYOUT_TYPES (bit 62), then its reply holding 62 in NFS.attributes")
+    func layoutTypes() throws {
+        let x = try Pktt(Self.pnfs)
+        let call = try #require(try x.match("NFS.attr_request & 0x4000000000000000L != 0"))
+        #expect(call.nfs?.ops.contains(9) == true && call.rpc?.isCall == true)
+        let xid = try #require(call.rpc?.xid)
+        let reply = try #require(try x.match("RPC.xid == \(xid) and 62 in NFS.attributes"))
+        #expect(reply.rpc?.isCall == false && reply.rpc?.xid == xid && reply.rpc?.callIndex == call.record.index)
+    }
+
+    @Test("WRITE: match, then the same with contains (the seed's `in`)")
+    func write() throws {
+        let x = try Pktt(Self.nfsv41)
+        let w = try #require(try x.match("NFS.argop == 38"))
+        #expect(w.nfs?.ops.contains(38) == true)
+        #expect(w.description.contains("WRITE"))
+        try x.rewind(to: 0)
+        #expect(try x.contains("NFS.argop == 38"))
+        #expect(x.pkt?.record.index == w.record.index)
+        // a match that fails leaves the index where the search began
+        let here = x.index
+        #expect(try x.match("NFS.argop == 38 and RPC.xid == 1") == nil)
+        #expect(x.index == here)
+        #expect(try x.match("NFS.argop == 38 and RPC.xid == 1", rewind: false) == nil)
+        #expect(x.index > here)
+    }
+
+    @Test("reply: true returns the replies of the calls matched, whatever the expression")
+    func replies() throws {
+        let x = try Pktt(Self.nfsv41)
+        var calls: [UInt32] = [], replies: [UInt32] = []
+        while let p = try x.match("NFS.argop == 38", reply: true) {
+            if p.replyMatched { replies.append(p.rpc!.xid) } else { calls.append(p.rpc!.xid) }
+        }
+        #expect(!calls.isEmpty && Set(calls) == Set(replies))
+    }
+
+    @Test("Buffered matching: OPEN, its reply, the CLOSE of the same stateid (escape), its reply, rewind")
+    func bufferedOpenClose() throws {
+        let x = try Pktt(Self.nfsv41)
+        var list: [Pkt] = []
+        while try x.match("NFS.op in [4,18]") != nil { list.append(x.pkt!) }
+        #expect(list.count > 4)
+        x.setPacketList(list)
+        var walked = 0
+        while let open = try x.match("NFS.argop == 18") {
+            let index = x.index
+            let reply = try #require(try x.match("RPC.xid == \(open.rpc!.xid) and NFS.resop == 18"))
+            let op = try #require(x.nfsOp)
+            #expect(op.name == "OPEN")
+            guard case .bytes(let other)? = op["stateid"] else { Issue.record("OPEN reply without a stateid"); break }
+            #expect(other.count == 12)
+            let stid = Pktt.escape(other)
+            let close = try #require(try x.match("NFS.argop == 4 and NFS.stateid == '\(stid)'"))
+            #expect(close.nfs?.ops.contains(4) == true && close.record.index > reply.record.index)
+            #expect(x.nfsOp?.name == "CLOSE")
+            let closeReply = try #require(try x.match("RPC.xid == \(close.rpc!.xid) and NFS.resop == 4"))
+            #expect(closeReply.rpc?.isCall == false)
+            walked += 1
+            #expect(try x.rewind(to: index))
+        }
+        x.setPacketList(nil)
+        #expect(walked > 0)
+    }
+
+    @Test("escape, ipTCPSrcExpr and ipTCPDstExpr write what the language reads back")
+    func helpers() throws {
+        #expect(Pktt.escape([0x61, 0x27, 0x62, 0x22, 0x63, 0x00]) == #"a\x27b\x22c\x00"#)
+        #expect(Pktt.ipTCPSrcExpr("10.77.0.1", port: 2049) == "IP.src == '10.77.0.1' and TCP.src_port == 2049")
+        #expect(Pktt.ipTCPDstExpr("10.77.0.1", port: 2049) == "IP.dst == '10.77.0.1' and TCP.dst_port == 2049")
+        let x = try Pktt(Self.nfsv41)
+        let p = try #require(try x.match(Pktt.ipTCPDstExpr("10.77.0.1", port: 2049)))
+        #expect(p.ipv4?.dst.description == "10.77.0.1" && p.tcp?.dstPort == 2049)
+        #expect(p["TCP.dst_port"] == .integer(2049))
+        #expect(p["IP.dst"] == .ip(p.ipv4!.dst))
+        #expect(p["NFS.nothing"] == nil)
+        #expect(throws: MatchError.self) { _ = try x.match("NFS.argopp == 1") }
+    }
+
+    @Test("A reply's call (pktCall) and subscripts by index")
+    func callAndSubscript() throws {
+        let x = try Pktt(Self.nfsv41)
+        let reply = try #require(try x.match("NFS.resop == 38"))
+        let call = try #require(x.pktCall)
+        #expect(call.record.index == reply.rpc?.callIndex && call.rpc?.xid == reply.rpc?.xid)
+        #expect(x.pkt?.record.index == reply.record.index)
+        #expect(x[5]?.record.index == 5 && x.index == 6)
+        #expect(x[2]?.record.index == 2)
+        #expect(x[100_000] == nil)
+    }
+}
+
+/// `rewind(to:)`: the same packets as a fresh read from that index, byte for byte, on a trace of
+/// two files merged, at a bounded cost.
+@Suite("Pktt.rewind(to:)")
+struct PkttRewindTests {
+    static let files = [Fixtures.path("nfs4/lab-nfsv41.pcap"), Fixtures.path("nfs3/lab-nfsv3-procedures.pcap"),
+                        Fixtures.path("nfs4/nfstrace-nfsv41.pcap")]
+
+    static func json(_ trace: Pktt) -> String {
+        var out = TextBuffer(descriptor: -1)
+        var f = JSONPacketFormatter()
+        f.append(trace, to: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    @Test("At random indexes across three merged files: byte-identical JSON to a fresh read")
+    func identical() throws {
+        let fresh = try Pktt(files: Self.files, rewindable: false)
+        var lines: [String] = []
+        while try fresh.next() { lines.append(Self.json(fresh)) }
+        #expect(lines.count > 1_000)
+        let trace = try Pktt(files: Self.files)
+        while try trace.next() {}
+        var rng = SystemRandomNumberGenerator()
+        var indexes = (0..<40).map { _ in Int.random(in: 0..<lines.count, using: &rng) }
+        indexes += [0, lines.count - 1, 255, 256, 257, 512]
+        for i in indexes {
+            #expect(try trace.rewind(to: i))
+            #expect(trace.index == i)
+            // the cost: what is read again is at most one spacing of packets
+            let checkpoints = try #require(trace.checkpoints)
+            #expect(i - checkpoints.nearest(atOrBefore: i).index <= checkpoints.spacing)
+            var j = i
+            while j < min(i + 60, lines.count), try trace.next() {
+                #expect(Self.json(trace) == lines[j], "packet \(j) after rewind(to: \(i))")
+                j += 1
+            }
+            #expect(j == min(i + 60, lines.count))
+        }
+        #expect(try !trace.rewind(to: lines.count + 1))
+        #expect(try !trace.rewind(to: -1))
+    }
+}
