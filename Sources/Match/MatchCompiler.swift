@@ -10,6 +10,8 @@ import Darwin
 /// how deep packets must be decoded. Every refusal names the column it is about.
 struct MatchCompiler {
     private(set) var depth = MatchDepth.transport
+    /// A `record.*` field was named.
+    private(set) var usesRecord = false
 
     // MARK: - Conditions
 
@@ -47,6 +49,7 @@ struct MatchCompiler {
                 return MatchLayerPredicate(layers)
             case .operand(let o, let d):
                 depth = max(depth, d)
+                if parts[0].lowercased() == "record" { usesRecord = true }
                 return MatchTruthPredicate(o)
             case .word(let w):
                 throw MatchError(column: column, "unknown name '\(w)': a field is written LAYER.name (NFS.status, IP.src)")
@@ -165,6 +168,7 @@ struct MatchCompiler {
             switch try MatchNames.resolve(parts, column: column) {
             case .operand(let o, let d):
                 depth = max(depth, d)
+                if parts[0].lowercased() == "record" { usesRecord = true }
                 return o
             case .layer:
                 throw MatchError(column: column, "\(parts[0]) is a layer: name one of its fields (\(parts[0]).…), or use it alone as a condition")
@@ -249,9 +253,9 @@ struct MatchCompiler {
             throw MatchError(column: pattern.column, "a regular expression is a quoted string: r'…'")
         }
         do {
-            return try MatchRegex(anchored ? Array("\\A(?:".utf8) + bytes + Array(")".utf8) : bytes)
+            return try MatchRegex(bytes, anchored: anchored)
         } catch {
-            throw MatchError(column: column, "bad regular expression \(Self.quoted(bytes)): \(error.message)")
+            throw MatchError(column: column, "bad regular expression \(Self.quoted(bytes)) at byte \(error.column) of the pattern: \(error.message)")
         }
     }
 

@@ -18,12 +18,15 @@ public struct MatchExpression: Sendable, CustomStringConvertible {
     /// link, IP, TCP and UDP fields, `.rpc` for RPC header fields, `.body` for program bodies.
     public let depth: MatchDepth
     let root: MatchPredicate
+    /// Whether a `record.*` field is named (else the record is not even copied per packet).
+    let usesRecord: Bool
 
     public init(_ text: String) throws(MatchError) {
         let syntax = try MatchParser.parse(text)
         var compiler = MatchCompiler()
         root = try compiler.condition(syntax)
         depth = compiler.depth
+        usesRecord = compiler.usesRecord
         self.text = text
     }
 
@@ -39,7 +42,15 @@ public struct MatchExpression: Sendable, CustomStringConvertible {
     /// Whether `packet`, captured as `record`, matches.
     public func matches<R: RecordFields>(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer, record: R,
                                          scratch: inout MatchScratch) -> Bool {
-        judge(packet, tape, message, MatchRecord(record), hasRecord: true, &scratch)
+        judge(packet, tape, message, usesRecord ? MatchRecord(record) : MatchRecord(), hasRecord: true, &scratch)
+    }
+
+    /// The same, for a packet held in memory the caller may not hand over as a value without
+    /// copying it (a pipeline behind a pointer): `inout` only so that it is borrowed in place;
+    /// it is not changed.
+    public func matches<R: RecordFields>(inPlace packet: inout Packet, tape: Tape, message: UnsafeRawBufferPointer,
+                                         record: R, scratch: inout MatchScratch) -> Bool {
+        judge(packet, tape, message, usesRecord ? MatchRecord(record) : MatchRecord(), hasRecord: true, &scratch)
     }
 
     private func judge(_ packet: Packet, _ tape: Tape, _ message: UnsafeRawBufferPointer, _ record: MatchRecord,

@@ -2,8 +2,10 @@
 //
 // The pattern (Python `re` syntax, bytes semantics: ASCII classes and case folding; see
 // MatchRegexParser.swift) compiles to a Thompson NFA program, run by set simulation: at each
-// subject position the set of live instructions is kept in a sparse set, epsilon closures are
-// followed with an explicit stack, and every instruction is visited at most once per position.
+// subject position the live byte-consuming instructions are kept in a list, each instruction is
+// marked with a per-position stamp when first reached (so it is visited at most once per
+// position), and epsilon closures are followed with an explicit stack, never by recursion.
+// When nothing is alive, positions whose byte cannot start a match are skipped.
 // A search therefore costs O(subject length × program size) whatever the pattern: no
 // backtracking, so `(a+)+$` or `(a|aa)*b` cannot blow up. Only yes/no is answered (Python's
 // `re.search(…) is not None`), so greedy and lazy repeats are the same and no captures are kept.
@@ -68,9 +70,32 @@ public struct MatchRegex: Sendable {
         }
         program = compiler.program
         setWords = compiler.setWords
+        if !Self.validate(program, setCount: setWords.count / 4) {
+            throw MatchError(column: 1, "internal error: malformed regular-expression program")
+        }
         let first = program[0]
         anchoredStart = anchored || (first.op == .assert && first.a == Assertion.begin.rawValue)
         firstBytes = Self.startBytes(program, setWords)
+    }
+
+    /// Checks what `search` relies on to index without bounds checks: every successor of every
+    /// instruction is an instruction, every set number names a set, and the program ends with
+    /// `match`.
+    static func validate(_ program: [Instruction], setCount: Int) -> Bool {
+        guard let last = program.last, last.op == .match else { return false }
+        let count = program.count
+        for (pc, inst) in program.enumerated() {
+            switch inst.op {
+            case .byte: if pc + 1 >= count || inst.a < 0 || inst.a > 255 { return false }
+            case .set: if pc + 1 >= count || inst.a < 0 || Int(inst.a) >= setCount { return false }
+            case .assert: if pc + 1 >= count || Assertion(rawValue: inst.a) == nil { return false }
+            case .jump: if inst.a < 0 || Int(inst.a) >= count { return false }
+            case .split:
+                if inst.a < 0 || Int(inst.a) >= count || inst.b < 0 || Int(inst.b) >= count { return false }
+            case .match: break
+            }
+        }
+        return true
     }
 
     /// The union of the byte steps reachable from the start without consuming anything (treating
@@ -182,48 +207,31 @@ public struct MatchRegex: Sendable {
         }
     }
 
-    /// Thread lists for `search`, kept by the caller and reused: grown to the largest program it
-    /// has served, then never reallocated.
+    /// Thread lists for `search`, kept by the caller and reused (one per thread; one Scratch
+    /// may serve any number of expressions): grown to the largest program it has served, then
+    /// never reallocated.
     public struct Scratch: Sendable {
-        var current = SparseSet()
-        var next = SparseSet()
+        /// `marks[pc] == stamp`: instruction `pc` was already reached at the position whose
+        /// stamp that is. Stamps only grow (across searches and expressions), so nothing is ever
+        /// cleared.
+        var marks: [UInt64] = []
+        var stamp: UInt64 = 1
+        /// Byte-consuming instructions alive at the current position, and at the next.
+        var current: [Int32] = []
+        var next: [Int32] = []
+        /// The epsilon-closure work list.
         var stack: [Int32] = []
 
         public init() {}
 
         mutating func reserve(_ count: Int) {
-            if stack.count < count {
-                current = SparseSet(capacity: count)
-                next = SparseSet(capacity: count)
+            if marks.count < count {
+                marks = [UInt64](repeating: 0, count: count)
+                current = [Int32](repeating: 0, count: count)
+                next = [Int32](repeating: 0, count: count)
                 stack = [Int32](repeating: 0, count: count)
+                stamp = 1
             }
-        }
-    }
-
-    /// A set of instruction numbers below `capacity`, cleared in O(1) (Briggs & Torczon).
-    struct SparseSet: Sendable {
-        var sparse: [Int32] = []
-        var dense: [Int32] = []
-        var count = 0
-
-        init() {}
-        init(capacity: Int) {
-            sparse = [Int32](repeating: 0, count: capacity)
-            dense = [Int32](repeating: 0, count: capacity)
-        }
-
-        @inline(__always) func contains(_ pc: Int) -> Bool {
-            let i = Int(sparse[pc])
-            return i < count && dense[i] == Int32(pc)
-        }
-
-        /// Adds `pc`; false when it was already there.
-        @inline(__always) mutating func insert(_ pc: Int) -> Bool {
-            if contains(pc) { return false }
-            sparse[pc] = Int32(count)
-            dense[count] = Int32(pc)
-            count += 1
-            return true
         }
     }
 
@@ -231,16 +239,31 @@ public struct MatchRegex: Sendable {
     /// grown to this program's size.
     public func search(_ subject: UnsafeRawBufferPointer, scratch: inout Scratch) -> Bool {
         scratch.reserve(program.count)
-        var vm = Machine(program: program, setWords: setWords, subject: subject,
-                         current: SparseSet(), next: SparseSet(), stack: [])
-        swap(&vm.current, &scratch.current)
-        swap(&vm.next, &scratch.next)
-        swap(&vm.stack, &scratch.stack)
-        let found = vm.run(firstBytes: firstBytes, anchoredStart: anchoredStart)
-        swap(&vm.current, &scratch.current)
-        swap(&vm.next, &scratch.next)
-        swap(&vm.stack, &scratch.stack)
-        return found
+        let n = subject.count
+        // Stamps base + 0 … base + n are used; start over (clearing the marks) before they
+        // could wrap.
+        if scratch.stamp > UInt64.max / 2 - UInt64(n) {
+            for k in scratch.marks.indices { scratch.marks[k] = 0 }
+            scratch.stamp = 1
+        }
+        let base = scratch.stamp
+        scratch.stamp = base + UInt64(n) + 1
+        return program.withUnsafeBufferPointer { program in
+            setWords.withUnsafeBufferPointer { setWords in
+                scratch.marks.withUnsafeMutableBufferPointer { marks in
+                    scratch.current.withUnsafeMutableBufferPointer { current in
+                        scratch.next.withUnsafeMutableBufferPointer { next in
+                            scratch.stack.withUnsafeMutableBufferPointer { stack in
+                                var machine = Machine(program: program, setWords: setWords, subject: subject,
+                                                      marks: marks, current: current, next: next, stack: stack,
+                                                      base: base)
+                                return machine.run(firstBytes: firstBytes, anchoredStart: anchoredStart)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Python's `re.search(pattern, subject) is not None` (allocates its scratch).
@@ -249,14 +272,36 @@ public struct MatchRegex: Sendable {
         return subject.withUnsafeBytes { search($0, scratch: &scratch) }
     }
 
-    /// One search: the program, the subject and the thread lists.
+    /// One search over buffers whose sizes `init` and `Scratch.reserve` guarantee: every
+    /// instruction number (jump targets, `pc + 1` after a step or an assertion) is below
+    /// `program.count` (checked once by `validate`), each of `current`, `next`, `stack` and
+    /// `marks` holds `program.count` entries, and an instruction enters a list or the stack only
+    /// when it is first marked at a position, so none can overflow.
     struct Machine {
-        let program: [Instruction]
-        let setWords: [UInt64]
+        let program: UnsafeBufferPointer<Instruction>
+        let setWords: UnsafeBufferPointer<UInt64>
         let subject: UnsafeRawBufferPointer
-        var current: SparseSet
-        var next: SparseSet
-        var stack: [Int32]
+        let marks: UnsafeMutableBufferPointer<UInt64>
+        var current: UnsafeMutableBufferPointer<Int32>
+        var next: UnsafeMutableBufferPointer<Int32>
+        let stack: UnsafeMutableBufferPointer<Int32>
+        let base: UInt64
+        var currentCount = 0
+        var nextCount = 0
+
+        init(program: UnsafeBufferPointer<Instruction>, setWords: UnsafeBufferPointer<UInt64>,
+             subject: UnsafeRawBufferPointer, marks: UnsafeMutableBufferPointer<UInt64>,
+             current: UnsafeMutableBufferPointer<Int32>, next: UnsafeMutableBufferPointer<Int32>,
+             stack: UnsafeMutableBufferPointer<Int32>, base: UInt64) {
+            self.program = program
+            self.setWords = setWords
+            self.subject = subject
+            self.marks = marks
+            self.current = current
+            self.next = next
+            self.stack = stack
+            self.base = base
+        }
 
         @inline(__always) func isWord(_ i: Int) -> Bool {
             i >= 0 && i < subject.count && ByteSet.word.contains(subject[i])
@@ -277,51 +322,58 @@ public struct MatchRegex: Sendable {
             }
         }
 
-        /// Adds `start` and everything reachable from it without consuming to `set`, at subject
-        /// position `i`; true when that reaches `match`.
+        /// Adds `start` and everything reachable from it without consuming, at subject position
+        /// `i`, to the `current` list (or the `next` one); true when that reaches `match`.
+        @inline(__always)
         mutating func addClosure(_ start: Int, at i: Int, toNext: Bool) -> Bool {
+            let stamp = base &+ UInt64(i)
+            if marks[start] == stamp { return false }
+            marks[start] = stamp
             var sp = 0
-            if toNext {
-                guard next.insert(start) else { return false }
-            } else {
-                guard current.insert(start) else { return false }
-            }
-            stack[0] = Int32(start)
-            sp = 1
-            while sp > 0 {
-                sp -= 1
-                let pc = Int(stack[sp])
+            var pc = start
+            while true {
                 let inst = program[pc]
                 var a = -1, b = -1
                 switch inst.op {
-                case .byte, .set: continue
+                case .byte, .set:
+                    if toNext {
+                        next[nextCount] = Int32(pc)
+                        nextCount &+= 1
+                    } else {
+                        current[currentCount] = Int32(pc)
+                        currentCount &+= 1
+                    }
                 case .match: return true
                 case .jump: a = Int(inst.a)
                 case .split: a = Int(inst.a); b = Int(inst.b)
-                case .assert: if holds(inst.a, at: i) { a = pc + 1 }
+                case .assert: if holds(inst.a, at: i) { a = pc &+ 1 }
                 }
-                if a >= 0 && (toNext ? next.insert(a) : current.insert(a)) {
+                if a >= 0 && marks[a] != stamp {
+                    marks[a] = stamp
                     stack[sp] = Int32(a)
-                    sp += 1
+                    sp &+= 1
                 }
-                if b >= 0 && (toNext ? next.insert(b) : current.insert(b)) {
+                if b >= 0 && marks[b] != stamp {
+                    marks[b] = stamp
                     stack[sp] = Int32(b)
-                    sp += 1
+                    sp &+= 1
                 }
+                if sp == 0 { return false }
+                sp &-= 1
+                pc = Int(stack[sp])
             }
-            return false
         }
 
         mutating func run(firstBytes: ByteSet?, anchoredStart: Bool) -> Bool {
             let n = subject.count
-            current.count = 0
+            currentCount = 0
             var i = 0
             while true {
-                if current.count == 0 {
+                if currentCount == 0 {
                     if anchoredStart {
                         if i > 0 { return false }
                     } else if let firstBytes {
-                        while i < n && !firstBytes.contains(subject[i]) { i += 1 }
+                        while i < n && !firstBytes.contains(subject[i]) { i &+= 1 }
                         if i == n { return false }
                     }
                 }
@@ -330,24 +382,21 @@ public struct MatchRegex: Sendable {
                 }
                 if i >= n { return false }
                 let c = subject[i]
-                next.count = 0
+                let word = Int(c >> 6), bit = UInt64(c & 63)
+                nextCount = 0
                 var k = 0
-                while k < current.count {
-                    let pc = Int(current.dense[k])
-                    k += 1
+                while k < currentCount {
+                    let pc = Int(current[k])
+                    k &+= 1
                     let inst = program[pc]
-                    let accepts: Bool
-                    switch inst.op {
-                    case .byte: accepts = UInt8(truncatingIfNeeded: inst.a) == c
-                    case .set:
-                        let w = setWords[Int(inst.a) &* 4 &+ Int(c >> 6)]
-                        accepts = (w >> UInt64(c & 63)) & 1 != 0
-                    default: continue
-                    }
-                    if accepts && addClosure(pc + 1, at: i + 1, toNext: true) { return true }
+                    let accepts = inst.op == .byte
+                        ? UInt8(truncatingIfNeeded: inst.a) == c
+                        : (setWords[Int(inst.a) &* 4 &+ word] >> bit) & 1 != 0
+                    if accepts && addClosure(pc &+ 1, at: i &+ 1, toNext: true) { return true }
                 }
                 swap(&current, &next)
-                i += 1
+                currentCount = nextCount
+                i &+= 1
             }
         }
     }

@@ -66,9 +66,11 @@ extension Pktt {
     /// Whether the current packet matches `expression` (`scratch`: the caller's, reused from
     /// packet to packet so that matching allocates nothing).
     public func matches(_ expression: MatchExpression, scratch: inout MatchScratch) -> Bool {
-        let tape = self.tape
-        return withMessageBytes { message, _ in
-            expression.matches(packet, tape: tape, message: message, record: record, scratch: &scratch)
+        // Through the pointer: `packet` would copy the whole decoded packet, and a closure
+        // that captured the pipeline would copy all of it.
+        let record = state.pointee.record
+        return state.pointee.withPacketInPlace(frame: frameBytes) { packet, tape, message in
+            expression.matches(inPlace: &packet, tape: tape, message: message, record: record, scratch: &scratch)
         }
     }
 

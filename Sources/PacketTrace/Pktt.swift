@@ -21,14 +21,18 @@ public final class Pktt {
     /// runtime exclusivity check per access, and a mutating call on a large stored struct may
     /// copy it; through the pointer it is changed in place.
     let state: UnsafeMutablePointer<PacketPipeline>
+    @exclusivity(unchecked)
     var current: CaptureRecord?
     /// Counted here, not in the pipeline: the reader's business.
+    @exclusivity(unchecked)
     var fileErrors = 0
     /// Snapshots of the pipeline and the read position that `rewind(to:)` goes back to; nil
     /// when the trace was opened without them.
+    @exclusivity(unchecked)
     var checkpoints: PkttCheckpoints?
     /// Matching state: the calls whose replies `match(…, reply: true)` returns, the buffered
     /// packet list, the matched NFS op.
+    @exclusivity(unchecked)
     var matching = PkttMatching()
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.

@@ -175,6 +175,19 @@ public struct PacketPipeline {
         }
     }
 
+    /// Lends the current packet and its program body in place, without copying them (a few
+    /// hundred bytes each), to code that only reads them (matching): `inout` so that nothing can
+    /// change them meanwhile, not so that `body` may.
+    /// `frame`: the record's bytes, as for `withMessageBytes`, whose bytes `body` gets too.
+    public mutating func withPacketInPlace<T>(frame: UnsafeRawBufferPointer,
+                                              _ body: (inout Packet, inout Tape, UnsafeRawBufferPointer) throws -> T)
+        rethrows -> T {
+        // The message lies in the frame or in a buffer this pipeline owns, and nothing changes
+        // it until `body` returns: its address may leave the closure that found it.
+        let message = withMessageBytes(frame: frame) { bytes, _ in bytes }
+        return try rpc.withTapeInPlace { try body(&packet, &$0, message) }
+    }
+
     /// Incomplete IP datagrams held now.
     public var pendingFragments: Int { reassembler.pendingCount }
     public var fragmentStatistics: IPReassembler.Statistics { reassembler.statistics }

@@ -38,6 +38,11 @@ public struct RPCTracker {
     public var xids: XIDTable { pairing.xids }
     /// The current message's program body (PORTMAP, MOUNT, NLM, NSM…), when it was decoded.
     public var tape: Tape { pairing.tape }
+
+    /// The tape lent in place (see `PacketPipeline.withPacketInPlace`).
+    mutating func withTapeInPlace<T>(_ body: (inout Tape) throws -> T) rethrows -> T {
+        try body(&pairing.tape)
+    }
     public var rdma: RDMAReassembler { rdmaIngest.reassembler }
     public var rdmaStatistics: RDMAStatistics { rdmaIngest.reassembler.statistics }
     public var directionCount: Int { stream.directionCount }
