@@ -7,69 +7,77 @@ final class MatchBodyOperand: MatchOperand, @unchecked Sendable {
     /// A bit per field id of `XDRCatalogue.fields`.
     let ids: MatchFieldSet
     let firstOnly: Bool
+    /// The layer whose body holds these fields: a packet without it has none of them.
+    let layer: Layer
 
-    init(_ ids: MatchFieldSet, firstOnly: Bool, kinds: MatchKinds, column: Int, label: String) {
+    init(_ ids: MatchFieldSet, firstOnly: Bool, layer: Layer, kinds: MatchKinds, column: Int, label: String) {
         self.ids = ids
+        self.layer = layer
         self.firstOnly = firstOnly
         super.init(kinds: kinds, column: column, label: label)
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
-        var i = 0
-        let n = t.count
-        while i < n {
-            let entry = t[i]
-            guard ids.contains(entry.field), entry.kind != .end else {
-                i += 1
-                continue
+        guard p.pointee.has(layer) else { return false }
+        // One pass over the tape's entries and the id bits, through buffer pointers: this loop
+        // is most of what a rule on a body costs
+        return t.pointee.entries.withUnsafeBufferPointer { entries in
+            ids.withBits { bits in
+                var i = 0
+                while i < entries.count {
+                    let entry = entries[i]
+                    let w = Int(entry.field) >> 6
+                    guard w < bits.count, bits[w] >> UInt64(entry.field & 63) & 1 == 1, entry.kind != .end else {
+                        i += 1
+                        continue
+                    }
+                    var next = i + 1
+                    let held = Self.value(t, at: i, entry, e.message, skipTo: &next).map { body($0, &e) }
+                    if held == true {
+                        if e.scratch.pointee.matchedEntry == nil { e.scratch.pointee.matchedEntry = i }
+                        return true
+                    }
+                    // the first occurrence alone: the first one that has a value
+                    if firstOnly && held != nil { return false }
+                    i = next
+                }
+                return false
             }
-            var next = i + 1
-            let held = Self.value(t, at: i, entry, e.message, skipTo: &next).map { body($0, &e) }
-            if held == true {
-                if e.scratch.pointee.matchedEntry == nil { e.scratch.pointee.matchedEntry = i }
-                return true
-            }
-            // the first occurrence alone: the first one that has a value
-            if firstOnly && held != nil { return false }
-            i = next
         }
-        return false
     }
 
     /// The value of the tape entry at `i`; nil for one with none (a struct, an absent optional,
     /// an opaque whose bytes are not in the buffer). `next` is moved past what the value used
     /// (a bitmap's words).
-    static func value(_ t: Tape, at i: Int, _ entry: TapeEntry, _ message: UnsafeRawBufferPointer,
+    static func value(_ t: UnsafePointer<Tape>, at i: Int, _ entry: TapeEntry, _ message: UnsafeRawBufferPointer,
                       skipTo next: inout Int) -> MatchValue? {
         switch entry.kind {
         case .uint32, .uint64: return .integer(Int128(entry.value))
         case .int32, .int64: return .integer(Int128(entry.signedValue))
         case .bool: return .boolean(entry.value != 0)
         case .enumeration:
-            let field = XDRCatalogue.field(entry.field)
-            let name = field.names == 0 ? nil : XDRCatalogue.name(table: field.names, value: entry.signedValue)
-            return .named(name, Int128(entry.signedValue))
+            return .enumerated(entry.signedValue, table: XDRCatalogue.field(entry.field).names)
         case .opaque, .string:
             return bytes(entry.byteRange, message)
         case .structBegin:
             // a stateid compares as its `other` (what the seed's `escape(stateid.other)` gives)
             guard XDRCatalogue.field(entry.field).hint == .stateid else { return nil }
-            let end = min(Int(entry.value), t.count)
+            let end = min(Int(entry.value), t.pointee.count)
             var j = i + 1
             while j < end {
-                if t[j].kind == .opaque { return bytes(t[j].byteRange, message) }
+                if t.pointee[j].kind == .opaque { return bytes(t.pointee[j].byteRange, message) }
                 j += 1
             }
             return nil
         case .arrayBegin:
             guard XDRCatalogue.field(entry.field).hint == .bitmap else { return nil }
-            let end = min(Int(entry.value), t.count)
+            let end = min(Int(entry.value), t.pointee.count)
             var bits: Int128 = 0
             var word = 0
             var j = i + 1
             while j < end && word < 4 {
-                if t[j].kind == .uint32 { bits |= Int128(t[j].value & 0xffff_ffff) << (32 * word) }
+                if t.pointee[j].kind == .uint32 { bits |= Int128(t.pointee[j].value & 0xffff_ffff) << (32 * word) }
                 word += 1
                 j += 1
             }
@@ -102,10 +110,10 @@ final class MatchNFSOpOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: [.named, .integer], column: column, label: label)
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
-        guard p.has(.nfs) else { return false }
-        let rpc = p.rpc
+        guard p.pointee.has(.nfs) else { return false }
+        let rpc = p.pointee.rpc
         if rpc.program == 100_003 && rpc.version < 4 {
             switch side {
             case .call: guard rpc.isCall else { return false }
@@ -129,14 +137,14 @@ final class MatchNFSHeaderOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: .integer, column: column, label: label)
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
-        guard p.has(.nfs) else { return false }
+        guard p.pointee.has(.nfs) else { return false }
         switch which {
-        case .version: return body(.integer(Int128(p.rpc.version)), &e)
+        case .version: return body(.integer(Int128(p.pointee.rpc.version)), &e)
         case .minorVersion:
-            guard p.rpc.minorVersion >= 0 else { return false }
-            return body(.integer(Int128(p.rpc.minorVersion)), &e)
+            guard p.pointee.rpc.minorVersion >= 0 else { return false }
+            return body(.integer(Int128(p.pointee.rpc.minorVersion)), &e)
         }
     }
 }
@@ -151,6 +159,9 @@ struct MatchFieldSet: Sendable {
     }
 
     var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+
+    @inline(__always)
+    func withBits<T>(_ body: (UnsafeBufferPointer<UInt64>) -> T) -> T { words.withUnsafeBufferPointer(body) }
 
     var ids: [UInt16] {
         var out: [UInt16] = []

@@ -85,6 +85,7 @@ struct MatchCompiler {
             return MatchComparison(op, lhs, rhs)
         }
         try check(&lhs, &rhs)
+        if let fast = Self.headerInteger(op, lhs, rhs) { return fast }
         return MatchComparison(op, lhs, rhs)
     }
 
@@ -99,6 +100,18 @@ struct MatchCompiler {
             let (field, other) = a.constant == nil ? (a, b) : (b, a)
             throw MatchError(column: other.column, "\(field.label) is \(field.kinds.words): it cannot be compared with \(other.label)\(Self.hint(field.kinds))")
         }
+    }
+
+    /// The fast node for a single-valued integer header field against an integer literal.
+    static func headerInteger(_ op: MatchCompareOperator, _ a: MatchOperand, _ b: MatchOperand) -> MatchPredicate? {
+        func single(_ o: MatchOperand) -> HeaderField? {
+            guard let h = o as? MatchHeaderOperand, !h.field.isRepeated,
+                  h.field.type == .integer || h.field.type == .boolean else { return nil }
+            return h.field
+        }
+        if let f = single(a), case .integer(let n)? = b.constant { return MatchHeaderIntegerComparison(f, op, n, flipped: false) }
+        if let f = single(b), case .integer(let n)? = a.constant { return MatchHeaderIntegerComparison(f, op, n, flipped: true) }
+        return nil
     }
 
     static func comparable(_ a: MatchKinds, _ b: MatchKinds) -> Bool {

@@ -14,7 +14,7 @@ final class MatchBitwiseOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: .integer, column: column, label: "(\(lhs.label) \(op.rawValue) \(rhs.label))")
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         lhs.any(p, t, &e) { a, e in
             guard let x = a.number else { return false }
@@ -53,7 +53,7 @@ final class MatchUnaryOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: operand.kinds.intersection(.numeric), column: column, label: op.rawValue + operand.label)
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         operand.any(p, t, &e) { v, e in
             if case .real(let r) = v { return op == .invert ? false : body(.real(op == .negate ? -r : r), &e) }
@@ -83,7 +83,7 @@ final class MatchCRCOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: .integer, column: column, label: (wide ? "crc32(" : "crc16(") + operand.label + ")")
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         operand.any(p, t, &e) { v, e in
             guard case .bytes(let b) = v else { return false }

@@ -6,7 +6,8 @@ struct MatchEnvironment {
     let message: UnsafeRawBufferPointer
     let record: MatchRecord
     let hasRecord: Bool
-    var scratch: UnsafeMutablePointer<MatchScratch>
+    /// The caller's scratch, in place.
+    let scratch: UnsafeMutablePointer<MatchScratch>
 }
 
 /// The capture record's fields, copied out of whatever `RecordFields` the caller has (nine
@@ -44,7 +45,5 @@ public struct MatchScratch {
     /// found), or nil when no body field took part: `Pktt` turns it into the matched NFS op.
     public internal(set) var matchedEntry: Int?
 
-    public init() {
-        text.reserveCapacity(64)
-    }
+    public init() {}
 }

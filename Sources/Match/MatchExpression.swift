@@ -36,24 +36,32 @@ public struct MatchExpression: Sendable, CustomStringConvertible {
     /// `message`) matches; `record.*` fields are absent.
     public func matches(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer,
                         scratch: inout MatchScratch) -> Bool {
-        judge(packet, tape, message, MatchRecord(), hasRecord: false, &scratch)
+        withUnsafePointer(to: packet) { p in
+            withUnsafePointer(to: tape) { judge(p, $0, message, MatchRecord(), hasRecord: false, &scratch) }
+        }
     }
 
     /// Whether `packet`, captured as `record`, matches.
     public func matches<R: RecordFields>(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer, record: R,
                                          scratch: inout MatchScratch) -> Bool {
-        judge(packet, tape, message, usesRecord ? MatchRecord(record) : MatchRecord(), hasRecord: true, &scratch)
+        let r = usesRecord ? MatchRecord(record) : MatchRecord()
+        return withUnsafePointer(to: packet) { p in
+            withUnsafePointer(to: tape) { judge(p, $0, message, r, hasRecord: true, &scratch) }
+        }
     }
 
-    /// The same, for a packet held in memory the caller may not hand over as a value without
-    /// copying it (a pipeline behind a pointer): `inout` only so that it is borrowed in place;
-    /// it is not changed.
-    public func matches<R: RecordFields>(inPlace packet: inout Packet, tape: Tape, message: UnsafeRawBufferPointer,
+    /// The same, for a packet and tape held in memory the caller may not hand over as values
+    /// without copying them (a pipeline behind a pointer): `inout` only so that they are
+    /// borrowed in place; they are not changed.
+    public func matches<R: RecordFields>(inPlace packet: inout Packet, tape: inout Tape, message: UnsafeRawBufferPointer,
                                          record: R, scratch: inout MatchScratch) -> Bool {
-        judge(packet, tape, message, usesRecord ? MatchRecord(record) : MatchRecord(), hasRecord: true, &scratch)
+        let r = usesRecord ? MatchRecord(record) : MatchRecord()
+        return withUnsafePointer(to: &packet) { p in
+            withUnsafePointer(to: &tape) { judge(p, $0, message, r, hasRecord: true, &scratch) }
+        }
     }
 
-    private func judge(_ packet: Packet, _ tape: Tape, _ message: UnsafeRawBufferPointer, _ record: MatchRecord,
+    private func judge(_ packet: UnsafePointer<Packet>, _ tape: UnsafePointer<Tape>, _ message: UnsafeRawBufferPointer, _ record: MatchRecord,
                        hasRecord: Bool, _ scratch: inout MatchScratch) -> Bool {
         scratch.matchedEntry = nil
         return withUnsafeMutablePointer(to: &scratch) { s in

@@ -21,6 +21,7 @@ public enum MatchFieldValue: Equatable, Sendable, CustomStringConvertible {
         case .ip(let a): self = .ip(a)
         case .link(let m, _): self = .mac(m)
         case .named(let s, let n): self = .name(s, n)
+        case .enumerated(let n, _): self = .name(v.name, Int128(n))
         case .boolean(let b): self = .boolean(b)
         }
     }
@@ -62,13 +63,17 @@ public struct MatchField: Sendable {
 
     /// Every value of the field in the packet, in order; empty when it is absent.
     public func values(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer) -> [MatchFieldValue] {
-        var scratch = MatchScratch()
         var out: [MatchFieldValue] = []
+        var scratch = MatchScratch()
         withUnsafeMutablePointer(to: &scratch) { s in
             var e = MatchEnvironment(message: message, record: MatchRecord(), hasRecord: false, scratch: s)
-            _ = operand.any(packet, tape, &e) { v, _ in
-                out.append(MatchFieldValue(v))
-                return false
+            withUnsafePointer(to: packet) { p in
+                withUnsafePointer(to: tape) { t in
+                    _ = operand.any(p, t, &e) { v, _ in
+                        out.append(MatchFieldValue(v))
+                        return false
+                    }
+                }
             }
         }
         return out
@@ -85,7 +90,8 @@ public struct MatchField: Sendable {
             let name = XDRCatalogue.field(entry.field).name
             if entry.kind != .end, name == member || (name.hasSuffix(suffix) && name.count - suffix.count <= 5) {
                 var next = i + 1
-                if let v = MatchBodyOperand.value(tape, at: i, entry, message, skipTo: &next) { return MatchFieldValue(v) }
+                let v = withUnsafePointer(to: tape) { MatchBodyOperand.value($0, at: i, entry, message, skipTo: &next) }
+                if let v { return MatchFieldValue(v) }
             }
             i += 1
         }

@@ -64,7 +64,7 @@ enum MatchNames {
         var ids = XDRNameIndex.fields(named: name)
         if parts.count == 2 { ids = Array(Set(ids + prefixed(layer: layer, name: parts[1]))).sorted() }
         guard !ids.isEmpty else { throw unknown(written, layer: layer, column: column) }
-        return .operand(body(ids, firstOnly: parts.count > 2, column: column, label: written), .body)
+        return .operand(body(ids, firstOnly: parts.count > 2, layer: layer, column: column, label: written), .body)
     }
 
     /// NFStest names a member without the prefix the RFCs give the members of a struct
@@ -81,7 +81,7 @@ enum MatchNames {
         return ids
     }
 
-    static func body(_ ids: [UInt16], firstOnly: Bool, column: Int, label: String) -> MatchBodyOperand {
+    static func body(_ ids: [UInt16], firstOnly: Bool, layer: String, column: Int, label: String) -> MatchBodyOperand {
         var kinds = MatchKinds()
         for id in ids {
             let f = XDRCatalogue.field(id)
@@ -91,7 +91,8 @@ enum MatchNames {
             default: kinds.formUnion(f.names != 0 ? [.named, .integer] : .body)
             }
         }
-        return MatchBodyOperand(MatchFieldSet(ids), firstOnly: firstOnly, kinds: kinds, column: column, label: label)
+        return MatchBodyOperand(MatchFieldSet(ids), firstOnly: firstOnly, layer: bodyLayers[layer] ?? .nfs, kinds: kinds,
+                                column: column, label: label)
     }
 
     /// The names NFStest gives NFS messages beyond their XDR: the op of a call or reply (the
@@ -104,7 +105,7 @@ enum MatchNames {
             var ids: [UInt16] = []
             if side != .reply { ids += XDRNameIndex.fields(named: "nfs.argop") }
             if side != .call { ids += XDRNameIndex.fields(named: "nfs.resop") }
-            let compound = body(ids, firstOnly: false, column: column, label: written)
+            let compound = body(ids, firstOnly: false, layer: layer, column: column, label: written)
             return MatchNFSOpOperand(side: side, compound: compound, column: column, label: written)
         case "version":
             return MatchNFSHeaderOperand(.version, column: column, label: written)
@@ -112,7 +113,7 @@ enum MatchNames {
             return MatchNFSHeaderOperand(.minorVersion, column: column, label: written)
         case "fh":
             let ids = XDRNameIndex.fields(inLayer: "nfs") { $0.hint == .fileHandle }
-            return body(ids, firstOnly: false, column: column, label: written)
+            return body(ids, firstOnly: false, layer: layer, column: column, label: written)
         default:
             return nil
         }

@@ -18,7 +18,7 @@ class MatchOperand: @unchecked Sendable {
     }
 
     /// Calls `body` with each value until it returns true; returns whether it did.
-    func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
              _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         false
     }
@@ -58,7 +58,7 @@ final class MatchConstantOperand: MatchOperand, @unchecked Sendable {
 
     override var constant: MatchConstant? { value }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         switch value {
         case .integer(let v): return body(.integer(v), &e)
@@ -81,7 +81,7 @@ final class MatchListOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: elements.reduce(into: MatchKinds()) { $0.formUnion($1.kinds) }, column: column, label: "a list")
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         for element in elements where element.any(p, t, &e, body) { return true }
         return false
@@ -106,10 +106,10 @@ final class MatchHeaderOperand: MatchOperand, @unchecked Sendable {
         super.init(kinds: kinds, column: column, label: label)
     }
 
-    override func any(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment,
+    override func any(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment,
                       _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
         if field.isRepeated {
-            guard let count = field.count(p, message: e.message) else { return false }
+            guard let count = field.count(at: p, message: e.message) else { return false }
             for element in 0..<count where yield(p, element: element, &e, body) { return true }
             return false
         }
@@ -117,10 +117,10 @@ final class MatchHeaderOperand: MatchOperand, @unchecked Sendable {
     }
 
     @inline(__always)
-    private func yield(_ p: Packet, element: Int, _ e: inout MatchEnvironment,
+    private func yield(_ p: UnsafePointer<Packet>, element: Int, _ e: inout MatchEnvironment,
                        _ body: (MatchValue, inout MatchEnvironment) -> Bool) -> Bool {
-        let v = e.hasRecord ? field.value(p, message: e.message, record: e.record, element: element)
-            : field.value(p, message: e.message, record: NoRecord(), element: element)
+        let v = e.hasRecord ? field.value(at: p, message: e.message, record: e.record, element: element)
+            : field.value(at: p, message: e.message, record: NoRecord(), element: element)
         switch v {
         case .absent, .present, .file, .range: return false
         case .integer(let n): return body(.integer(Int128(n)), &e)
@@ -139,13 +139,13 @@ final class MatchHeaderOperand: MatchOperand, @unchecked Sendable {
 
 /// The numbers behind the header fields that JSON shows by name.
 enum MatchHeaderNumbers {
-    static func number(_ field: HeaderField, _ p: Packet) -> Int128? {
+    static func number(_ field: HeaderField, _ p: UnsafePointer<Packet>) -> Int128? {
         switch field {
-        case .rpcType: Int128(p.rpc.messageType)
-        case .rpcCredentialFlavor: Int128(p.rpc.credential.flavor)
-        case .rpcVerifierFlavor: Int128(p.rpc.verifierFlavor)
-        case .rpcCredentialGSSProcedure: Int128(p.rpc.credential.gssProcedure)
-        case .rpcCredentialGSSService: Int128(p.rpc.credential.gssService)
+        case .rpcType: Int128(p.pointee.rpc.messageType)
+        case .rpcCredentialFlavor: Int128(p.pointee.rpc.credential.flavor)
+        case .rpcVerifierFlavor: Int128(p.pointee.rpc.verifierFlavor)
+        case .rpcCredentialGSSProcedure: Int128(p.pointee.rpc.credential.gssProcedure)
+        case .rpcCredentialGSSService: Int128(p.pointee.rpc.credential.gssService)
         default: nil
         }
     }

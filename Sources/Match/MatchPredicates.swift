@@ -2,14 +2,14 @@ import Decode
 
 /// A compiled condition: true or false for a packet. Immutable once compiled.
 class MatchPredicate: @unchecked Sendable {
-    func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool { false }
+    func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool { false }
 }
 
 final class MatchOr: MatchPredicate, @unchecked Sendable {
     let terms: [MatchPredicate]
     init(_ terms: [MatchPredicate]) { self.terms = terms }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         for term in terms where term.test(p, t, &e) { return true }
         return false
     }
@@ -19,7 +19,7 @@ final class MatchAnd: MatchPredicate, @unchecked Sendable {
     let terms: [MatchPredicate]
     init(_ terms: [MatchPredicate]) { self.terms = terms }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         for term in terms where !term.test(p, t, &e) { return false }
         return true
     }
@@ -29,14 +29,14 @@ final class MatchNot: MatchPredicate, @unchecked Sendable {
     let term: MatchPredicate
     init(_ term: MatchPredicate) { self.term = term }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool { !term.test(p, t, &e) }
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool { !term.test(p, t, &e) }
 }
 
 final class MatchConstantPredicate: MatchPredicate, @unchecked Sendable {
     let value: Bool
     init(_ value: Bool) { self.value = value }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool { value }
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool { value }
 }
 
 /// A layer named alone (`NFS`, `tcp`): the packet has it.
@@ -44,8 +44,8 @@ final class MatchLayerPredicate: MatchPredicate, @unchecked Sendable {
     let layers: [Layer]
     init(_ layers: [Layer]) { self.layers = layers }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
-        for layer in layers where p.has(layer) { return true }
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
+        for layer in layers where p.pointee.has(layer) { return true }
         return false
     }
 }
@@ -55,13 +55,14 @@ final class MatchTruthPredicate: MatchPredicate, @unchecked Sendable {
     let operand: MatchOperand
     init(_ operand: MatchOperand) { self.operand = operand }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         operand.any(p, t, &e) { v, _ in
             switch v {
             case .bytes(let b): !b.isEmpty
             case .real(let r): r != 0
             case .ip, .link: true
             case .named(let name, let number): number.map { $0 != 0 } ?? (name != nil)
+            case .enumerated(let number, _): number != 0
             default: v.number.map { $0 != 0 } ?? false
             }
         }
@@ -82,7 +83,7 @@ final class MatchComparison: MatchPredicate, @unchecked Sendable {
         self.rhs = rhs
     }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         switch op {
         case .isIn:
             return lhs.any(p, t, &e) { a, e in rhs.any(p, t, &e) { b, _ in Self.isIn(a, b, list: rhs) } }
@@ -120,6 +121,35 @@ final class MatchComparison: MatchPredicate, @unchecked Sendable {
     }
 }
 
+/// `HEADER_FIELD OP INTEGER` for a header field with one integer value (`TCP.flags.SYN == 1`,
+/// `TCP.dst_port == 2049`, `RPC.xid == 0x1234`): the common rule, judged without closures.
+final class MatchHeaderIntegerComparison: MatchPredicate, @unchecked Sendable {
+    let field: HeaderField
+    let op: MatchCompareOperator
+    let constant: Int128
+    let flipped: Bool
+
+    /// `flipped`: the constant is on the left (`1 == TCP.flags.SYN`).
+    init(_ field: HeaderField, _ op: MatchCompareOperator, _ constant: Int128, flipped: Bool) {
+        self.field = field
+        self.op = op
+        self.constant = constant
+        self.flipped = flipped
+    }
+
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
+        let v: Int128
+        switch e.hasRecord ? field.value(at: p, message: e.message, record: e.record)
+            : field.value(at: p, message: e.message, record: NoRecord()) {
+        case .integer(let n): v = Int128(n)
+        case .boolean(let b): v = b ? 1 : 0
+        default: return false
+        }
+        let order = v == constant ? 0 : (v < constant) != flipped ? -1 : 1
+        return MatchComparison.holds(op, order)
+    }
+}
+
 /// `FIELD == re('…')` and `re.search('…', FIELD)`: the pattern found anywhere in the field's text
 /// (`re.match` anchors it at the start). `negated` for `FIELD != re('…')`.
 final class MatchRegexPredicate: MatchPredicate, @unchecked Sendable {
@@ -133,10 +163,10 @@ final class MatchRegexPredicate: MatchPredicate, @unchecked Sendable {
         self.negated = negated
     }
 
-    override func test(_ p: Packet, _ t: Tape, _ e: inout MatchEnvironment) -> Bool {
+    override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         operand.any(p, t, &e) { v, e in
-            let scratch = e.scratch
-            let found = MatchText.withText(v, &scratch.pointee.text) { regex.search($0, scratch: &scratch.pointee.regex) }
+            let s = e.scratch
+            let found = MatchText.withText(v, &s.pointee.text) { regex.search($0, scratch: &s.pointee.regex) }
             return found != negated
         }
     }

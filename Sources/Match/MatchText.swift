@@ -13,8 +13,8 @@ enum MatchText {
             appendDecimal(n, &buffer)
         case .boolean(let b):
             appendDecimal(b ? 1 : 0, &buffer)
-        case .named(let name, let n):
-            if let name { buffer.append(contentsOf: name.utf8) } else if let n { appendDecimal(n, &buffer) }
+        case .named, .enumerated:
+            if let name = v.name { buffer.append(contentsOf: name.utf8) } else if let n = v.number { appendDecimal(n, &buffer) }
         case .real(let r):
             buffer.append(contentsOf: "\(r)".utf8)
         case .ip(let a):

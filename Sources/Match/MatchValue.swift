@@ -17,12 +17,33 @@ enum MatchValue {
     case bitmap(Int128)
     case boolean(Bool)
 
+    /// An XDR enum value: its name is looked up only when a comparison needs it.
+    case enumerated(Int64, table: UInt16)
+
     /// The number it stands for, when it has one.
     var number: Int128? {
         switch self {
         case .integer(let v), .bitmap(let v): v
         case .named(_, let v): v
+        case .enumerated(let v, _): Int128(v)
         case .boolean(let b): b ? 1 : 0
+        default: nil
+        }
+    }
+
+    /// A value that has a name (or may have one).
+    var isNamed: Bool {
+        switch self {
+        case .named, .enumerated: true
+        default: false
+        }
+    }
+
+    /// Its name, when it has one.
+    var name: String? {
+        switch self {
+        case .named(let n, _): n
+        case .enumerated(let v, let table): table == 0 ? nil : XDRCatalogue.name(table: table, value: v)
         default: nil
         }
     }
@@ -30,6 +51,13 @@ enum MatchValue {
     /// Python's ordering of the two, or nil when they cannot be compared (never an error at run
     /// time: a packet whose field has an unexpected shape simply does not match).
     static func order(_ a: MatchValue, _ b: MatchValue) -> Int? {
+        // numbers first: the common case, and no name is looked up for it
+        if let x = a.number, let y = b.number { return x == y ? 0 : x < y ? -1 : 1 }
+        // a name against a quoted word (case aside) or a bare word: equal or not
+        if a.isNamed, case .bytes(let y) = b { return a.name.map { sameName($0, y) ? 0 : 1 } }
+        if b.isNamed, case .bytes(let y) = a { return b.name.map { sameName($0, y) ? 0 : 1 } }
+        if a.isNamed, case .named(let w?, nil) = b { return a.name.map { $0 == w ? 0 : 1 } }
+        if b.isNamed, case .named(let w?, nil) = a { return b.name.map { $0 == w ? 0 : 1 } }
         switch (a, b) {
         case (.real(let x), _):
             guard let y = b.real else { return nil }
@@ -39,20 +67,13 @@ enum MatchValue {
             return x < y ? -1 : x > y ? 1 : 0
         case (.bytes(let x), .bytes(let y)):
             return compareBytes(x, y)
-        case (.named(let n, _), .bytes(let y)), (.bytes(let y), .named(let n, _)):
-            // a name against a quoted word: equal or not, case aside (`RPC.type == 'reply'`)
-            guard let n else { return nil }
-            return sameName(n, y) ? 0 : 1
-        case (.named(let x?, _), .named(let y?, nil)), (.named(let y?, nil), .named(let x?, _)):
-            return x == y ? 0 : 1
         case (.ip(let x), .ip(let y)):
             guard x.isIPv6 == y.isIPv6 else { return 1 }
             return x == y ? 0 : x < y ? -1 : 1
         case (.link(let x, _), .link(let y, _)):
             return x == y ? 0 : x < y ? -1 : 1
         default:
-            guard let x = a.number, let y = b.number else { return nil }
-            return x == y ? 0 : x < y ? -1 : 1
+            return nil
         }
     }
 

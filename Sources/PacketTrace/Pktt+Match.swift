@@ -70,7 +70,7 @@ extension Pktt {
         // that captured the pipeline would copy all of it.
         let record = state.pointee.record
         return state.pointee.withPacketInPlace(frame: frameBytes) { packet, tape, message in
-            expression.matches(inPlace: &packet, tape: tape, message: message, record: record, scratch: &scratch)
+            expression.matches(inPlace: &packet, tape: &tape, message: message, record: record, scratch: &scratch)
         }
     }
 

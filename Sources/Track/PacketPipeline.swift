@@ -184,7 +184,8 @@ public struct PacketPipeline {
         rethrows -> T {
         // The message lies in the frame or in a buffer this pipeline owns, and nothing changes
         // it until `body` returns: its address may leave the closure that found it.
-        let message = withMessageBytes(frame: frame) { bytes, _ in bytes }
+        let message = messageSource == nil ? UnsafeRawBufferPointer(start: nil, count: 0)
+            : withMessageBytes(frame: frame) { bytes, _ in bytes }
         return try rpc.withTapeInPlace { try body(&packet, &$0, message) }
     }
 

@@ -69,6 +69,8 @@ public struct RPCTracker {
     public mutating func begin(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                frame: Int, fileIndex: Int) {
         datagram = nil
+        // a packet that carries no message has no body: the last message's must not show through
+        pairing.tape.reset()
         var origin = MessageOrigin(time: time, frame: frame, fileIndex: fileIndex)
         if p.layers.has(.infiniband) {
             if let (source, flow) = rdmaIngest.take(&p, bytes: bytes, output: &record) {

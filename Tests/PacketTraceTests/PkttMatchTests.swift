@@ -146,6 +146,24 @@ struct PkttMatchTests {
         #expect(throws: MatchError.self) { _ = try x.match("NFS.argopp == 1") }
     }
 
+    @Test("A packet without an RPC message has no body fields: the last message's never shows through")
+    func noStaleBody() throws {
+        for (capture, expression) in [(Self.nfsv41, "NFS.sequenceid == 5 and not NFS"),
+                                      (Fixtures.path("nfs3/lab-nfs-errors.pcap"), "NFS.status != 0 and not RPC"),
+                                      (Fixtures.path("rpc/mount-portmap-rpcbind.pcap"), "MOUNT.status != 0 and not MOUNT")] {
+            let x = try Pktt(capture)
+            #expect(try x.match(expression) == nil, "\(expression)")
+            try x.rewind(to: 0)
+            var bare = 0
+            while try x.next() {
+                guard !x.packet.has(.rpc) else { continue }
+                bare += 1
+                #expect(x.tape.isEmpty, "packet \(x.record.index) has no RPC message but a body")
+            }
+            #expect(bare > 0)
+        }
+    }
+
     @Test("A reply's call (pktCall) and subscripts by index")
     func callAndSubscript() throws {
         let x = try Pktt(Self.nfsv41)

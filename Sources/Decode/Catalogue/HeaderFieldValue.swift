@@ -50,46 +50,59 @@ public struct NoRecord: RecordFields {
 }
 
 extension HeaderField {
-    /// How many values a repeated field has in `p` (0 for a list that is there and empty, as
-    /// AUTH_SYS `gids` can be); nil when the list is not there. 1 or nil for the others.
+    /// How many values a repeated field has in `p` (see `count(at:message:)`).
     public func count(_ p: Packet, message: UnsafeRawBufferPointer) -> Int? {
+        withUnsafePointer(to: p) { count(at: $0, message: message) }
+    }
+
+    /// The field's value in `p` (see `value(at:message:record:element:)`).
+    public func value<R: RecordFields>(_ p: Packet, message: UnsafeRawBufferPointer, record: R,
+                                       element: Int = 0) -> HeaderValue {
+        withUnsafePointer(to: p) { value(at: $0, message: message, record: record, element: element) }
+    }
+}
+
+extension HeaderField {
+    /// How many values a repeated field has in the packet at `p` (0 for a list that is there and empty, as
+    /// AUTH_SYS `gids` can be); nil when the list is not there. 1 or nil for the others.
+    public func count(at p: UnsafePointer<Packet>, message: UnsafeRawBufferPointer) -> Int? {
         switch self {
         case .vlan, .vlanTPID, .vlanPCP, .vlanDEI, .vlanID, .vlanType:
-            return p.has(.vlan) ? p.vlanCount : nil
+            return p.pointee.has(.vlan) ? p.pointee.vlanCount : nil
         case .ipExtensions:
-            return p.has(.ipv6) && !p.has(.ipv4) && p.ipv6.extensionCount > 0 ? p.ipv6.extensionCount : nil
+            return p.pointee.has(.ipv6) && !p.pointee.has(.ipv4) && p.pointee.ipv6.extensionCount > 0 ? p.pointee.ipv6.extensionCount : nil
         case .tcpSACK:
-            return p.has(.tcp) && p.tcp.headerLength > 20 && p.tcp.sackCount > 0 ? p.tcp.sackCount : nil
+            return p.pointee.has(.tcp) && p.pointee.tcp.headerLength > 20 && p.pointee.tcp.sackCount > 0 ? p.pointee.tcp.sackCount : nil
         case .rpcCredentialGIDs:
-            return credentialShown(p) && p.rpc.credential.flavor == RPCConstants.authSys
-                ? p.rpc.credential.gidCount : nil
+            return credentialShown(p) && p.pointee.rpc.credential.flavor == RPCConstants.authSys
+                ? p.pointee.rpc.credential.gidCount : nil
         default:
-            return value(p, message: message, record: NoRecord()) == .absent ? nil : 1
+            return value(at: p, message: message, record: NoRecord()) == .absent ? nil : 1
         }
     }
 
     /// The field's value in `p` (element `element` of a repeated field). `message` holds the
     /// bytes the RPC layer's ranges point into; `record` the capture record (`NoRecord()`
     /// leaves the `record.*` fields absent).
-    public func value<R: RecordFields>(_ p: Packet, message: UnsafeRawBufferPointer, record: R,
+    public func value<R: RecordFields>(at p: UnsafePointer<Packet>, message: UnsafeRawBufferPointer, record: R,
                                        element: Int = 0) -> HeaderValue {
         switch self {
         case .record, .recordFrame, .recordIndex, .recordTime, .recordEpoch, .recordFile, .recordLengthIncluded,
              .recordLengthOriginal, .recordTruncated, .recordTimeClamped:
             return R.self == NoRecord.self ? .absent : recordValue(record)
         case .ethernet, .ethernetSrc, .ethernetDst, .ethernetType:
-            guard p.has(.ethernet) else { return .absent }
+            guard p.pointee.has(.ethernet) else { return .absent }
             switch self {
-            case .ethernetSrc: return .link(value: p.ethernet.src.value, length: 6)
-            case .ethernetDst: return .link(value: p.ethernet.dst.value, length: 6)
-            case .ethernetType: return .integer(Int64(p.ethernet.type))
+            case .ethernetSrc: return .link(value: p.pointee.ethernet.src.value, length: 6)
+            case .ethernetDst: return .link(value: p.pointee.ethernet.dst.value, length: 6)
+            case .ethernetType: return .integer(Int64(p.pointee.ethernet.type))
             default: return .present
             }
         case .vlan, .vlanTPID, .vlanPCP, .vlanDEI, .vlanID, .vlanType:
-            guard p.has(.vlan) else { return .absent }
+            guard p.pointee.has(.vlan) else { return .absent }
             if self == .vlan { return .present }
-            guard element >= 0, element < p.vlanCount, element < p.vlans.count else { return .absent }
-            let tag = p.vlans[element]
+            guard element >= 0, element < p.pointee.vlanCount, element < p.pointee.vlans.count else { return .absent }
+            let tag = p.pointee.vlans[element]
             switch self {
             case .vlanTPID: return .integer(Int64(tag.tpid))
             case .vlanPCP: return .integer(Int64(tag.pcp))
@@ -98,8 +111,8 @@ extension HeaderField {
             default: return .integer(Int64(tag.type))
             }
         case .sll, .sllVersion, .sllPacketType, .sllHatype, .sllAddress, .sllProtocol, .sllInterfaceIndex:
-            guard p.has(.sll) else { return .absent }
-            let s = p.sll
+            guard p.pointee.has(.sll) else { return .absent }
+            let s = p.pointee.sll
             switch self {
             case .sllVersion: return .integer(Int64(s.version))
             case .sllPacketType: return .integer(Int64(s.packetType))
@@ -113,11 +126,11 @@ extension HeaderField {
             default: return .present
             }
         case .null, .nullFamily:
-            guard p.has(.null) else { return .absent }
-            return self == .null ? .present : .integer(Int64(p.null.family))
+            guard p.pointee.has(.null) else { return .absent }
+            return self == .null ? .present : .integer(Int64(p.pointee.null.family))
         case .ip, .ipVersion, .ipSrc, .ipDst, .ipTotalSize, .ipProtocol:
-            if p.has(.ipv4) {
-                let ip = p.ipv4
+            if p.pointee.has(.ipv4) {
+                let ip = p.pointee.ipv4
                 switch self {
                 case .ipVersion: return .integer(4)
                 case .ipSrc: return .ip(ip.src)
@@ -127,8 +140,8 @@ extension HeaderField {
                 default: return .present
                 }
             }
-            guard p.has(.ipv6) else { return .absent }
-            let ip = p.ipv6
+            guard p.pointee.has(.ipv6) else { return .absent }
+            let ip = p.pointee.ipv6
             switch self {
             case .ipVersion: return .integer(6)
             case .ipSrc: return .ip(ip.src)
@@ -139,8 +152,8 @@ extension HeaderField {
             }
         case .ipHeaderSize, .ipTOS, .ipID, .ipFlags, .ipFlagDF, .ipFlagMF, .ipFragmentOffset, .ipTTL, .ipChecksum,
              .ipOptionsSize:
-            guard p.has(.ipv4) else { return .absent }
-            let ip = p.ipv4
+            guard p.pointee.has(.ipv4) else { return .absent }
+            let ip = p.pointee.ipv4
             switch self {
             case .ipHeaderSize: return .integer(Int64(ip.headerLength))
             case .ipTOS: return .integer(Int64(ip.tos))
@@ -155,8 +168,8 @@ extension HeaderField {
             }
         case .ipTrafficClass, .ipFlowLabel, .ipHopLimit, .ipExtensions, .ipFragment, .ipFragmentID,
              .ipFragmentOffset6, .ipFragmentMF:
-            guard p.has(.ipv6), !p.has(.ipv4) else { return .absent }
-            let ip = p.ipv6
+            guard p.pointee.has(.ipv6), !p.pointee.has(.ipv4) else { return .absent }
+            let ip = p.pointee.ipv6
             switch self {
             case .ipTrafficClass: return .integer(Int64(ip.trafficClass))
             case .ipFlowLabel: return .integer(Int64(ip.flowLabel))
@@ -176,8 +189,8 @@ extension HeaderField {
         case .tcp, .tcpSrcPort, .tcpDstPort, .tcpSeq, .tcpAck, .tcpSeqNumber, .tcpAckNumber, .tcpHeaderSize,
              .tcpFlagsRaw, .tcpFlags, .tcpFlagFIN, .tcpFlagSYN, .tcpFlagRST, .tcpFlagPSH, .tcpFlagACK, .tcpFlagURG,
              .tcpFlagECE, .tcpFlagCWR, .tcpFlagNS, .tcpWindowSize, .tcpChecksum, .tcpUrgentPointer, .tcpLength:
-            guard p.has(.tcp) else { return .absent }
-            let tcp = p.tcp
+            guard p.pointee.has(.tcp) else { return .absent }
+            let tcp = p.pointee.tcp
             switch self {
             case .tcpSrcPort: return .integer(Int64(tcp.srcPort))
             case .tcpDstPort: return .integer(Int64(tcp.dstPort))
@@ -205,8 +218,8 @@ extension HeaderField {
         case .tcpOptions, .tcpMSS, .tcpWindowScale, .tcpSACKPermitted, .tcpSACK, .tcpTSval, .tcpTSecr,
              .tcpOptionsMalformed:
             // the options object is written for any header longer than 20 bytes
-            guard p.has(.tcp), p.tcp.headerLength > 20 else { return .absent }
-            let tcp = p.tcp
+            guard p.pointee.has(.tcp), p.pointee.tcp.headerLength > 20 else { return .absent }
+            let tcp = p.pointee.tcp
             switch self {
             case .tcpMSS: return tcp.mss >= 0 ? .integer(Int64(tcp.mss)) : .absent
             case .tcpWindowScale: return tcp.windowScale >= 0 ? .integer(Int64(tcp.windowScale)) : .absent
@@ -220,16 +233,16 @@ extension HeaderField {
             default: return .present
             }
         case .udp, .udpSrcPort, .udpDstPort, .udpLength, .udpChecksum:
-            guard p.has(.udp) else { return .absent }
+            guard p.pointee.has(.udp) else { return .absent }
             switch self {
-            case .udpSrcPort: return .integer(Int64(p.udp.srcPort))
-            case .udpDstPort: return .integer(Int64(p.udp.dstPort))
-            case .udpLength: return .integer(Int64(p.udp.length))
-            case .udpChecksum: return .integer(Int64(p.udp.checksum))
+            case .udpSrcPort: return .integer(Int64(p.pointee.udp.srcPort))
+            case .udpDstPort: return .integer(Int64(p.pointee.udp.dstPort))
+            case .udpLength: return .integer(Int64(p.pointee.udp.length))
+            case .udpChecksum: return .integer(Int64(p.pointee.udp.checksum))
             default: return .present
             }
         default:
-            guard p.has(.rpc) else { return .absent }
+            guard p.pointee.has(.rpc) else { return .absent }
             return rpcValue(p, message: message, element: element)
         }
     }
@@ -253,12 +266,12 @@ extension HeaderField {
     func flag(_ tcp: TCP, _ bit: UInt16) -> HeaderValue { .integer(tcp.flags & bit != 0 ? 1 : 0) }
 
     /// The credential is written for a call, and for a paired RPCSEC_GSS reply (its sequence).
-    func credentialShown(_ p: Packet) -> Bool {
-        p.has(.rpc) && (p.rpc.isCall || (p.rpc.callSeen && p.rpc.credential.flavor == RPCConstants.rpcsecGSS))
+    func credentialShown(_ p: UnsafePointer<Packet>) -> Bool {
+        p.pointee.has(.rpc) && (p.pointee.rpc.isCall || (p.pointee.rpc.callSeen && p.pointee.rpc.credential.flavor == RPCConstants.rpcsecGSS))
     }
 
-    func rpcValue(_ p: Packet, message: UnsafeRawBufferPointer, element: Int) -> HeaderValue {
-        let rpc = p.rpc
+    func rpcValue(_ p: UnsafePointer<Packet>, message: UnsafeRawBufferPointer, element: Int) -> HeaderValue {
+        let rpc = p.pointee.rpc
         let reply = !rpc.isCall
         let accepted = reply && rpc.replyStatus == 0
         switch self {
