@@ -37,18 +37,6 @@ private func value(_ text: String) -> Int128? {
     return v
 }
 
-/// A deterministic generator (SplitMix64) for the fuzzed inputs.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Walks a tree without recursion (a long `or` chain is thousands of levels deep): the number of
 /// nodes, and whether every column lies in 1...limit.
 private func census(_ root: MatchSyntax, columnsUpTo limit: Int) -> (nodes: Int, columnsInRange: Bool) {

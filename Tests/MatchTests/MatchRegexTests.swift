@@ -12,18 +12,6 @@ private func search(_ pattern: String, _ subject: String) throws -> Bool {
     try compile(pattern).search(Array(subject.utf8))
 }
 
-/// A small deterministic generator (SplitMix64) so the random tests repeat exactly.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 struct MatchRegexTests {
     /// Python `re.search(pattern, subject) is not None`, pattern and subject as bytes.
@@ -309,7 +297,7 @@ struct MatchRegexTests {
                       "{", "}", "{2}", "{0,3}", "{,5}", "{3,}", "[", "[^", "]", "^", "$", "-", "\\",
                       #"\b"#, #"\B"#, #"\d"#, #"\w"#, #"\s"#, #"\x4"#, #"\x41"#, #"\0"#, #"\1"#, #"\777"#,
                       ".", #"\A"#, #"\Z"#, "#", "\n", " ", "(?#", "(?-i:", "(?s:", "*?", "(?=", ",", "é"]
-        var rng = SplitMix(state: 20_240_601)
+        var rng = SplitMix64(state: 20_240_601)
         var scratch = MatchRegex.Scratch()
         var compiled = 0
         for _ in 0..<3_000 {
@@ -341,7 +329,7 @@ struct MatchRegexTests {
     /// Random well-formed patterns (nested groups, alternation, counted repeats, anchors) on
     /// longer subjects: each search finishes in time linear in the subject.
     @Test func randomWellFormedPatterns() throws {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(state: 7)
         let atoms = ["a", "b", ".", #"\d"#, #"\w"#, "[ab]", "[^a]", #"\b"#, "$", "^", "(?i:A)"]
         let quantifiers = ["*", "+", "?", "{2}", "{1,3}", "{,4}", "{2,}", "*?"]
         func tree(_ depth: Int) -> String {
