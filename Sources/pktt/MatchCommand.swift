@@ -21,6 +21,10 @@ struct MatchCommand: ParsableCommand {
     @Argument(help: "The match expression.")
     var expression: String
 
+    @Option(name: [.customShort("e"), .customLong("expression")],
+            help: "Another expression (repeatable), judged on every packet too, as the daemon's rules are: a packet is shown when any matches; --count prints a count per expression.")
+    var more: [String] = []
+
     @Argument(help: "Capture files (merged in timestamp order).")
     var files: [String]
 
@@ -31,8 +35,9 @@ struct MatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let expr = try MatchOutputOptions.compile(expression)
-        try output.printer.run(filter: expr, files: files, depth: nil)
+        var filters: [MatchExpression] = []
+        for text in [expression] + more { filters.append(try MatchOutputOptions.compile(text)) }
+        try output.printer.run(filters: filters, files: files, depth: nil)
     }
 }
 
@@ -82,7 +87,13 @@ struct MatchPrinter {
     /// Reads `files`, showing what `filter` selects. `depth`: how far to decode (nil: as far as
     /// the display, or for --count the expression, needs).
     func run(filter: MatchExpression, files: [String], depth: DecodeDepth?) throws {
-        let depth = depth ?? (count ? filter.depth.decodeDepth : .all)
+        try run(filters: [filter], files: files, depth: depth)
+    }
+
+    /// Every expression is judged on every packet (none stops the others early), as rules are.
+    func run(filters: [MatchExpression], files: [String], depth: DecodeDepth?) throws {
+        let deepest = filters.map(\.depth).max() ?? .transport
+        let depth = depth ?? (count ? deepest.decodeDepth : .all)
         let trace: Pktt
         do {
             trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count, rewindable: false)
@@ -97,6 +108,7 @@ struct MatchPrinter {
         var scratch = MatchScratch()
         var replies = MatchedCalls()
         var matched = 0
+        var counts = [Int](repeating: 0, count: filters.count)
         var failed = false
         let count = self.count, json = self.json, reply = self.reply, maxIndex = self.maxIndex ?? .max
         while true {
@@ -109,7 +121,11 @@ struct MatchPrinter {
                 continue
             }
             if trace.record.index >= maxIndex { break }
-            var selected = trace.matches(filter, scratch: &scratch)
+            var selected = false
+            for (i, filter) in filters.enumerated() where trace.matches(filter, scratch: &scratch) {
+                counts[i] += 1
+                selected = true
+            }
             if reply {
                 let rpc = trace.packet.rpc
                 if trace.packet.has(.rpc) {
@@ -130,9 +146,16 @@ struct MatchPrinter {
             }
             if out.bytes.count >= flushAt && !out.flush() { break }
         }
-        if count {
+        if count && filters.count == 1 {
             out.append(matched)
             out.endLine()
+        } else if count {
+            for (n, filter) in zip(counts, filters) {
+                out.append(n)
+                out.append("\t")
+                out.append(filter.text)
+                out.endLine()
+            }
         }
         out.flush()
         if replies.dropped > 0 {
