@@ -6,7 +6,7 @@ import PackageDescription
 // The targets use only the public API of the main package's libraries.
 let fuzzTargets = [
     "FuzzCaptureFile", "FuzzCaptureGzip", "FuzzCaptureMerged", "FuzzPacket", "FuzzRPCStream",
-    "FuzzXDRBody", "FuzzPipeline",
+    "FuzzXDRBody", "FuzzPipeline", "FuzzMatch",
 ]
 
 let package = Package(

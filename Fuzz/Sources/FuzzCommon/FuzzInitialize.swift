@@ -19,6 +19,7 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
         }
         var corpus = SeedCorpus(directory: parts[1])
         for path in SeedCorpus.captures(under: parts[0]) { corpus.addCapture(path) }
+        corpus.addExpressions(cases: parts[0] + "/match/cases.tsv")
         corpus.report()
         fflush(nil)
         _exit(0)  // no leak check: the seed maker is not under test

@@ -9,6 +9,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case rpcStream = "FuzzRPCStream"
     case xdrBody = "FuzzXDRBody"
     case pipeline = "FuzzPipeline"
+    case match = "FuzzMatch"
 
     /// One input, start to end. Never traps on any bytes (a trap is what the fuzzer finds).
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -20,6 +21,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .rpcStream: Self.rpcStream(bytes)
         case .xdrBody: Self.xdrBody(bytes)
         case .pipeline: Self.pipeline(bytes)
+        case .match: Self.match(bytes)
         }
     }
 }

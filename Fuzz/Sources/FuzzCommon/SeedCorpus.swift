@@ -44,6 +44,25 @@ public struct SeedCorpus {
         }
     }
 
+    /// The match target's seeds: every expression of the tshark agreement cases (third column),
+    /// and the seed's man page examples.
+    public mutating func addExpressions(cases path: String) {
+        var expressions = [
+            "TCP.flags.ACK == 1 and TCP.flags.SYN == 1", "NFS.argop in [42,43]", "NFS.op == 18",
+            "IP.src == re('192.168.1.*')", "NFS.attr_request & 0x4000000000000000L != 0",
+            "RPC.xid == 1234 and 62 in NFS.attributes", "NFS.argop == 4 and NFS.stateid == '\\x00\\x01'",
+            "re.search(r'192\\.168\\.1\\.\\d*', IP.src)", "crc32(NFS.fh) == 0x0f581ee9", "NFS.opputfh.status == 0",
+            "not NFS.status == NFS4ERR_NOENT or RPC.latency >= 0.5",
+        ]
+        if let bytes = Self.read(path) {
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+                let columns = line.split(separator: "\t", omittingEmptySubsequences: false)
+                if columns.count > 2 { expressions.append(String(columns[2])) }
+            }
+        }
+        for e in expressions { write(Array(e.utf8), target: "FuzzMatch") }
+    }
+
     public mutating func addCapture(_ path: String) {
         guard let bytes = Self.read(path) else { return }
         if bytes.count <= Self.maximumSeed {
