@@ -146,6 +146,23 @@ struct PkttMatchTests {
         #expect(throws: MatchError.self) { _ = try x.match("NFS.argopp == 1") }
     }
 
+    @Test("The README's example, line for line")
+    func readmeExample() throws {
+        var printed: [String] = []
+        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+        let x = try Pktt(Self.pnfs)
+        while let call = try x.match("NFS.attr_request & 0x4000000000000000L != 0") {
+            let xid = call.rpc!.xid
+            guard let reply = try x.match("RPC.xid == \(xid) and 62 in NFS.attributes") else { continue }
+            print(reply, reply["NFS.status"]?.description ?? "-")
+        }
+        try x.rewind(to: 0)
+        print(try x.contains("NFS.argop == 38"), x.index, x.nfsOp?.name ?? "")
+        #expect(printed.count == 4)
+        #expect(printed.prefix(3).allSatisfy { $0.contains("NFS") && $0.hasSuffix(" NFS4_OK") })
+        #expect(printed.last?.hasPrefix("true ") == true && printed.last?.hasSuffix(" WRITE") == true)
+    }
+
     @Test("A packet without an RPC message has no body fields: the last message's never shows through")
     func noStaleBody() throws {
         for (capture, expression) in [(Self.nfsv41, "NFS.sequenceid == 5 and not NFS"),
