@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Decode
 import PcapIO
 import Track
@@ -34,6 +37,10 @@ public final class Pktt {
     /// packet list, the matched NFS op.
     @exclusivity(unchecked)
     var matching = PkttMatching()
+    /// Live mode: at the end of the files, wait for them to grow (the seed's `live=True`).
+    public let live: Bool
+    /// In live mode, how long to wait without a new record before `next()` reports the end.
+    public let liveTimeout: Double
 
     /// Opens every file now, so a missing or unreadable one is reported before any output.
     /// `depth`: how far to decode (all of it unless asked otherwise, e.g. to measure a layer).
@@ -42,9 +49,15 @@ public final class Pktt {
     /// `rewindable`: keep what `rewind(to:)` needs (every record's offset and a snapshot of the
     /// pipeline every few hundred packets), as the seed's users expect; a program that only
     /// reads forward (`pktt show`) turns it off.
+    /// `live`: at the end of the files, wait for them to grow (a capture tcpdump is still
+    /// writing), checking every `livePoll` seconds, and report the end only after `liveTimeout`
+    /// seconds without a new record; a half-written record is decoded once it is whole.
     public init(files: [String], keepIndex: Bool = false, depth: DecodeDepth = .all,
-                relativeSequenceNumbers: Bool = true, limits: Limits = .init(), rewindable: Bool = true) throws {
+                relativeSequenceNumbers: Bool = true, limits: Limits = .init(), rewindable: Bool = true,
+                live: Bool = false, liveTimeout: Double = .infinity) throws {
         self.files = files
+        self.live = live
+        self.liveTimeout = liveTimeout
         reader = try MergedCaptureReader(paths: files, keepIndex: keepIndex || rewindable)
         state = .allocate(capacity: 1)
         state.initialize(to: PacketPipeline(limits: limits, depth: depth,
@@ -97,7 +110,9 @@ public final class Pktt {
             fileErrors += 1
             throw error
         }
-        guard let r = captured else { return false }
+        var waitedFor: CaptureRecord?
+        if captured == nil && live { waitedFor = try waitForRecord() }
+        guard let r = captured ?? waitedFor else { return false }
         current = r
         state.pointee.take(r.data, linkType: r.linkType, record: PacketRecord(r))
         return true
@@ -134,4 +149,25 @@ public final class Pktt {
 
     /// The path of the file the current packet came from.
     public var currentFile: String { files[state.pointee.record.fileIndex] }
+
+    /// How often live mode looks at the files again.
+    static let livePoll = 0.05
+
+    /// Live mode at the end of the files: the next record once one is there, nil after
+    /// `liveTimeout` seconds without one.
+    private func waitForRecord() throws -> CaptureRecord? {
+        var waited = 0.0
+        while waited < liveTimeout {
+            usleep(UInt32(Self.livePoll * 1_000_000))
+            waited += Self.livePoll
+            reader.retryEnded()
+            do {
+                if let r = try reader.next() { return r }
+            } catch {
+                fileErrors += 1
+                throw error
+            }
+        }
+        return nil
+    }
 }

@@ -45,6 +45,12 @@ public final class MergedCaptureReader {
         state.pointee = MergeState(readers: readers)
     }
 
+    /// After `next()` returned nil: look again at the files that had ended (a file still being
+    /// written may have grown; a half-written record is read once it is whole).
+    public func retryEnded() {
+        state.pointee.retryEnded()
+    }
+
     /// Where the merge stands now: what `restore(_:)` comes back to.
     public var position: MergePosition { state.pointee.position() }
 
@@ -108,6 +114,13 @@ struct MergeState {
     func release() {
         files.deinitialize()
         files.deallocate()
+    }
+
+    /// The files with no waiting record read again at the next `next()`.
+    mutating func retryEnded() {
+        if files.count > 1 && primed {
+            for i in files.indices where !files[i].hasHead && i != taken { readHead(i) }
+        }
     }
 
     /// For each file the frame it hands out next: its waiting record's, or the reader's next.

@@ -236,3 +236,39 @@ struct PkttRewindTests {
         #expect(try !trace.rewind(to: -1))
     }
 }
+
+/// `live`: a capture still being written is followed to its end, a half-written record decoded
+/// once it is whole.
+@Suite("Pktt live mode")
+struct PkttLiveTests {
+    @Test("A file written in pieces, cut inside records, gives every packet; the end comes after the timeout")
+    func growingFile() async throws {
+        let source = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("nfs4/lab-nfsv41.pcap"))))
+        let whole = try Pktt(files: [Fixtures.path("nfs4/lab-nfsv41.pcap")], rewindable: false)
+        var expected: [String] = []
+        while try whole.next() { expected.append(whole.pkt!.description) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-live-\(UUID().uuidString).pcap").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // the file header and a cut inside the first records, then the rest in uneven pieces
+        let cuts = [100, 5_000, 5_001, 40_000, 123_457, source.count]
+        FileManager.default.createFile(atPath: path, contents: Data(source[0..<cuts[0]]))
+        let writer = Task.detached {
+            let handle = FileHandle(forWritingAtPath: path)!
+            for (from, to) in zip(cuts, cuts.dropFirst()) {
+                try await Task.sleep(for: .milliseconds(150))
+                handle.seekToEndOfFile()
+                handle.write(Data(source[from..<to]))
+            }
+            try handle.close()
+        }
+        let trace = try Pktt(files: [path], rewindable: false, live: true, liveTimeout: 1.5)
+        var seen: [String] = []
+        let clock = ContinuousClock()
+        let started = clock.now
+        while try trace.next() { seen.append(trace.pkt!.description) }
+        try await writer.value
+        #expect(seen == expected)
+        #expect(clock.now - started >= .seconds(1.5))
+        #expect(trace.truncatedTails.isEmpty)
+    }
+}
