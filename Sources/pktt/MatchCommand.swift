@@ -1,8 +1,5 @@
 import ArgumentParser
 import PacketTrace
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `pktt match EXPR FILE...`: the packets a match expression selects, shown as `pktt show`
 /// shows them.
@@ -94,32 +91,14 @@ struct MatchPrinter {
     func run(filters: [MatchExpression], files: [String], depth: DecodeDepth?) throws {
         let deepest = filters.map(\.depth).max() ?? .transport
         let depth = depth ?? (count ? deepest.decodeDepth : .all)
-        let trace: Pktt
-        do {
-            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count, rewindable: false)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(1)
-        }
-        let flushAt = isatty(1) != 0 ? 1 : 1 << 16
-        var out = TextBuffer(flushAt: flushAt)
-        var line = OneLineFormatter(showFrame: frame)
-        var jsonLine = JSONPacketFormatter()
+        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame)
+        let trace = output.trace
         var scratch = MatchScratch()
         var replies = MatchedCalls()
         var matched = 0
         var counts = [Int](repeating: 0, count: filters.count)
-        var failed = false
-        let count = self.count, json = self.json, reply = self.reply, maxIndex = self.maxIndex ?? .max
-        while true {
-            do {
-                guard try trace.next() else { break }
-            } catch {
-                out.flush()
-                Diagnostics.error("\(error)")
-                failed = true
-                continue
-            }
+        let count = self.count, reply = self.reply, maxIndex = self.maxIndex ?? .max
+        while output.next() {
             if trace.record.index >= maxIndex { break }
             var selected = false
             for (i, filter) in filters.enumerated() where trace.matches(filter, scratch: &scratch) {
@@ -138,34 +117,23 @@ struct MatchPrinter {
             }
             guard selected else { continue }
             matched += 1
-            if count { continue }
-            if json {
-                jsonLine.append(trace, to: &out)
-            } else {
-                line.append(trace, to: &out)
-            }
-            if out.bytes.count >= flushAt && !out.flush() { break }
+            if !count && !output.show() { break }
         }
         if count && filters.count == 1 {
-            out.append(matched)
-            out.endLine()
+            output.out.append(matched)
+            output.out.endLine()
         } else if count {
             for (n, filter) in zip(counts, filters) {
-                out.append(n)
-                out.append("\t")
-                out.append(filter.text)
-                out.endLine()
+                output.out.append(n)
+                output.out.append("\t")
+                output.out.append(filter.text)
+                output.out.endLine()
             }
         }
-        out.flush()
         if replies.dropped > 0 {
             Diagnostics.error("--reply: \(replies.dropped) matched calls were forgotten before their replies (more than \(MatchedCalls.capacity) waiting)")
         }
-        for tail in trace.truncatedTails {
-            Diagnostics.error("\(tail)")
-            failed = true
-        }
-        if failed { throw ExitCode(1) }
+        try output.finish()
     }
 }
 

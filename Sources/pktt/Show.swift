@@ -1,8 +1,5 @@
 import ArgumentParser
 import PacketTrace
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `pktt show FILE...`: every packet, one line each (or JSON, or just the counts).
 struct Show: ParsableCommand {
@@ -49,55 +46,22 @@ struct Show: ParsableCommand {
             let deeper = order.firstIndex(of: needed)! > order.firstIndex(of: depth)! ? needed : depth
             return try printer.run(filter: filter, files: files, depth: deeper)
         }
-        let trace: Pktt
-        do {
-            // Counting shows no sequence numbers: no need to make them relative.
-            trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !count, rewindable: false)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(1)
-        }
-        // On a terminal every line goes out at once: what was shown stays shown, whatever
-        // happens next (thrown errors flush the buffer first in any case).
-        let flushAt = isatty(1) != 0 ? 1 : 1 << 16
-        var out = TextBuffer(flushAt: flushAt)
-        var line = OneLineFormatter(showFrame: frame)
-        var jsonLine = JSONPacketFormatter()
+        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame)
+        let trace = output.trace
         var bar = ProgressBar(mode: progress, files: files, forCounting: count)
-        var failed = false
         // Property wrappers are not free: read the flags once, not per packet.
-        let count = self.count, json = self.json
-        while true {
-            do {
-                guard try trace.next() else { break }
-            } catch {
-                out.flush()
-                Diagnostics.error("\(error)")
-                failed = true
-                continue
-            }
-            if count {
-                // nothing to print per packet
-            } else if json {
-                jsonLine.append(trace, to: &out)
-            } else {
-                line.append(trace, to: &out)
-            }
-            if !out.bytes.isEmpty && out.bytes.count >= flushAt && !out.flush() { break }
+        let count = self.count
+        while output.next() {
+            if !count && !output.show() { break }
             if trace.packetCount & 0xffff == 0 { bar.update(trace.statistics) }
         }
         bar.finish()
         if count {
-            out.append(trace.statistics.summary)
-            out.append(Self.rpcSummary(trace))
-            out.endLine()
+            output.out.append(trace.statistics.summary)
+            output.out.append(Self.rpcSummary(trace))
+            output.out.endLine()
         }
-        out.flush()
-        for tail in trace.truncatedTails {
-            Diagnostics.error("\(tail)")
-            failed = true
-        }
-        if failed { throw ExitCode(1) }
+        try output.finish()
     }
 }
 
