@@ -37,6 +37,8 @@ public final class Pktt {
     /// packet list, the matched NFS op.
     @exclusivity(unchecked)
     var matching = PkttMatching()
+    /// The errors iterating as a `Sequence` passed over (a damaged or cut file), in order.
+    public internal(set) var errors: [Error] = []
     /// Live mode: at the end of the files, wait for them to grow (the seed's `live=True`).
     public let live: Bool
     /// In live mode, how long to wait without a new record before `next()` reports the end.

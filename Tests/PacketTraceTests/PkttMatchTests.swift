@@ -146,6 +146,18 @@ struct PkttMatchTests {
         #expect(throws: MatchError.self) { _ = try x.match("NFS.argopp == 1") }
     }
 
+    @Test("A trace is a Sequence of packets from the current index on")
+    func sequence() throws {
+        let x = try Pktt(Self.nfsv41)
+        let all = Array(x)
+        #expect(all.count == 798 && all.map(\.record.index) == Array(0..<798))
+        try x.rewind(to: 790)
+        #expect(x.map(\.record.index) == Array(790..<798))
+        #expect(x.errors.isEmpty)
+        let damaged = try Pktt(Fixtures.path("decode/malformed-fuzzed.pcap"))
+        #expect(damaged.reduce(0) { n, _ in n + 1 } > 0)
+    }
+
     @Test("The README's example, line for line")
     func readmeExample() throws {
         var printed: [String] = []
