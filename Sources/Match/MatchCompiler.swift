@@ -134,12 +134,13 @@ struct MatchCompiler {
         guard field.constant == nil, !field.kinds.isDisjoint(with: [.ip, .link]),
               case .bytes(let text)? = other.constant else { return }
         let s = String(decoding: text, as: UTF8.self)
-        if field.kinds.contains(.ip), let ip = Self.ipAddress(s) {
+        let mac = (field as? MatchHeaderOperand).map { [.ethernetSrc, .ethernetDst, .sllAddress].contains($0.field) } ?? false
+        if !mac, let ip = Self.ipAddress(s) {
             other = MatchConstantOperand(.ip(ip), column: other.column, label: other.label)
-        } else if field.kinds.contains(.link), let mac = Self.macAddress(s) {
-            other = MatchConstantOperand(.link(mac, length: 6), column: other.column, label: other.label)
+        } else if mac, let value = Self.macAddress(s) {
+            other = MatchConstantOperand(.link(value, length: 6), column: other.column, label: other.label)
         } else {
-            throw MatchError(column: other.column, "\(other.label) is not \(field.kinds.contains(.ip) ? "an IP" : "a MAC") address (to match part of \(field.label), use \(field.label) == re('…'))")
+            throw MatchError(column: other.column, "\(other.label) is not \(mac ? "a MAC" : "an IP") address (to match part of \(field.label), use \(field.label) == re('…'))")
         }
     }
 
@@ -164,8 +165,8 @@ struct MatchCompiler {
             if knows(op.compound, name: name) { return true }
             return (0...21).contains { XDRCatalogue.procedureName(program: 100_003, version: 3, procedure: UInt32($0)) == name
                 || XDRCatalogue.procedureName(program: 100_003, version: 2, procedure: UInt32($0)) == name }
-        case is MatchHeaderOperand:
-            return field.kinds.contains(.named)
+        case let header as MatchHeaderOperand:
+            return MatchHeaderNumbers.names(header.field).contains { MatchValue.sameName($0, name) }
         case let list as MatchListOperand:
             return list.elements.contains { knows($0, name: name) }
         default:
@@ -275,7 +276,7 @@ struct MatchCompiler {
     static func quoted(_ bytes: [UInt8]) -> String {
         var s = "'"
         for b in bytes.prefix(40) {
-            if b == UInt8(ascii: "'") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x7f {
+            if b == UInt8(ascii: "'") || b < 0x20 || b >= 0x7f {
                 s += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
             } else {
                 s.unicodeScalars.append(Unicode.Scalar(b))

@@ -58,15 +58,30 @@ public struct MatchField: Sendable {
     public init(_ name: String) throws(MatchError) {
         var compiler = MatchCompiler()
         operand = try compiler.operand(try MatchParser.parse(name))
+        guard operand.constant == nil else {
+            throw MatchError(column: 1, "'\(name.prefix(80))' is not a field (a field is written LAYER.name: NFS.status, IP.src)")
+        }
         self.name = name
     }
 
-    /// Every value of the field in the packet, in order; empty when it is absent.
+    /// Every value of the field in the packet, in order; empty when it is absent (`record.*`
+    /// fields are, without a record).
     public func values(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer) -> [MatchFieldValue] {
+        values(packet, tape: tape, message: message, record: MatchRecord(), hasRecord: false)
+    }
+
+    /// Every value of the field in `packet`, captured as `record`.
+    public func values<R: RecordFields>(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer,
+                                        record: R) -> [MatchFieldValue] {
+        values(packet, tape: tape, message: message, record: MatchRecord(record), hasRecord: true)
+    }
+
+    private func values(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer, record: MatchRecord,
+                        hasRecord: Bool) -> [MatchFieldValue] {
         var out: [MatchFieldValue] = []
         var scratch = MatchScratch()
         withUnsafeMutablePointer(to: &scratch) { s in
-            var e = MatchEnvironment(message: message, record: MatchRecord(), hasRecord: false, scratch: s)
+            var e = MatchEnvironment(message: message, record: record, hasRecord: hasRecord, scratch: s)
             withUnsafePointer(to: packet) { p in
                 withUnsafePointer(to: tape) { t in
                     _ = operand.any(p, t, &e) { v, _ in

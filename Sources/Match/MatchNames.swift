@@ -33,7 +33,9 @@ enum MatchNames {
 
     static func resolve(_ parts: [String], column: Int) throws(MatchError) -> MatchName {
         let layer = parts[0].lowercased()
-        let written = parts.joined(separator: ".")
+        let full = parts.joined(separator: ".")
+        // messages quote at most 80 characters of a name
+        let written = full.count > 80 ? String(full.prefix(80)) + "…" : full
         if parts.count == 1 {
             if let (layers, depth) = headerLayers[layer], !layers.isEmpty { return .layer(layers, depth) }
             if let l = bodyLayers[layer] { return .layer([l], .body) }
@@ -41,6 +43,10 @@ enum MatchNames {
         }
         if headerLayers[layer] != nil {
             let name = ([layer] + parts.dropFirst()).joined(separator: ".")
+            // NFStest's TCP.flags is a number with its bits as attributes: the flags byte
+            if name == "tcp.flags" {
+                return .operand(MatchHeaderOperand(.tcpFlagsRaw, column: column, label: written), .transport)
+            }
             guard let field = HeaderCatalogue.field(named: name) else {
                 throw unknown(written, layer: layer, column: column)
             }
@@ -130,7 +136,8 @@ enum MatchNames {
             }
         }
         var message = "unknown field '\(written)'"
-        if let best = suggestion(for: written, among: candidates) { message += " (did you mean \(best)?)" }
+        // a suggestion is for a typo: a name far longer than any field's is not one
+        if written.count <= 64, let best = suggestion(for: written, among: candidates) { message += " (did you mean \(best)?)" }
         return MatchError(column: column, message)
     }
 

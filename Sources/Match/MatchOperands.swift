@@ -139,6 +139,20 @@ final class MatchHeaderOperand: MatchOperand, @unchecked Sendable {
 
 /// The numbers behind the header fields that JSON shows by name.
 enum MatchHeaderNumbers {
+    /// The names a header field's values can have (a bare word is checked against them).
+    static func names(_ field: HeaderField) -> [String] {
+        switch field {
+        case .rpcType: ["call", "reply"]
+        case .rpcCredentialFlavor, .rpcVerifierFlavor:
+            [RPCConstants.authNone, RPCConstants.authSys, RPCConstants.authShort, RPCConstants.authDH,
+             RPCConstants.rpcsecGSS, RPCConstants.authTLS].map(RPCConstants.flavorName)
+        case .rpcCredentialGSSProcedure: (0...6).map { RPCConstants.gssProcedureName(UInt32($0)) }
+        case .rpcCredentialGSSService: (1...3).map { RPCConstants.gssServiceName(UInt32($0)) }
+        case .rpcStatus: (0...5).map { RPCConstants.acceptStatusName(UInt32($0)) } + ["RPC_MISMATCH"]
+        default: []
+        }
+    }
+
     static func number(_ field: HeaderField, _ p: UnsafePointer<Packet>) -> Int128? {
         switch field {
         case .rpcType: Int128(p.pointee.rpc.messageType)

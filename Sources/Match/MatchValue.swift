@@ -56,8 +56,8 @@ enum MatchValue {
         // a name against a quoted word (case aside) or a bare word: equal or not
         if a.isNamed, case .bytes(let y) = b { return a.name.map { sameName($0, y) ? 0 : 1 } }
         if b.isNamed, case .bytes(let y) = a { return b.name.map { sameName($0, y) ? 0 : 1 } }
-        if a.isNamed, case .named(let w?, nil) = b { return a.name.map { $0 == w ? 0 : 1 } }
-        if b.isNamed, case .named(let w?, nil) = a { return b.name.map { $0 == w ? 0 : 1 } }
+        if a.isNamed, case .named(let w?, nil) = b { return a.name.map { sameName($0, w) ? 0 : 1 } }
+        if b.isNamed, case .named(let w?, nil) = a { return b.name.map { sameName($0, w) ? 0 : 1 } }
         switch (a, b) {
         case (.real(let x), _):
             guard let y = b.real else { return nil }
@@ -99,6 +99,11 @@ enum MatchValue {
         return i == bytes.count
     }
 
+    /// Names compare case aside (`RPC.type == REPLY` and `== reply` alike).
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
+    }
+
     @inline(__always)
     static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 
@@ -111,6 +116,10 @@ enum MatchValue {
             return bits >> Int(n) & 1 == 1
         case (.bytes(let needle), .bytes(let hay)):
             return Self.contains(hay, needle)
+        case (.bytes(let needle), .ip), (.bytes(let needle), .link):
+            // NFStest's addresses are strings: `'10.1' in IP.src` is a substring test
+            var text: [UInt8] = []
+            return MatchText.withText(container, &text) { Self.contains($0, needle) }
         default:
             return Self.order(self, container) == 0
         }

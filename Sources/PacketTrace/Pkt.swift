@@ -47,7 +47,7 @@ public struct Pkt: CustomStringConvertible, Sendable {
     /// `MatchError` for a name the catalogues do not know.
     public func values(_ name: String) throws -> [MatchFieldValue] {
         let field = try MatchField(name)
-        return message.withUnsafeBytes { field.values(packet, tape: tape, message: $0) }
+        return message.withUnsafeBytes { field.values(packet, tape: tape, message: $0, record: record) }
     }
 
     /// Whether `expression` matches this packet.

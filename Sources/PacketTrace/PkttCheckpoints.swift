@@ -5,8 +5,10 @@ import Track
 /// packets, so that `Pktt.rewind(to:)` restores the nearest one at or before the index and reads
 /// at most `spacing` packets on: the same cost whatever the index, and the same TCP,
 /// reassembly and xid state as a fresh read would have there. A snapshot shares what has not
-/// changed since (every table is copy-on-write). Their number is bounded: past `maximum`, every
-/// other one goes and the spacing doubles.
+/// changed since (every table is copy-on-write), but a table that changes is copied whole, so
+/// their number and their bytes are bounded: past `maximum` snapshots or `budgetBytes` (each
+/// counted at the pipeline's footprint), every other one goes and the spacing doubles. A trace
+/// whose tables are huge (60,000 unanswered calls) thus keeps few snapshots and rewinds further.
 struct PkttCheckpoints {
     struct Checkpoint {
         /// The index of the packet that follows it.
@@ -14,25 +16,34 @@ struct PkttCheckpoints {
         let pipeline: PacketPipeline
         let position: MergePosition
         let fileErrors: Int
+        let bytes: Int
     }
 
     private(set) var list: [Checkpoint]
     private(set) var spacing = 256
     static let maximum = 1024
+    static let budgetBytes = 256 << 20
+    private(set) var heldBytes = 0
     /// Packets read so far, the most ever (rewinding does not lower it).
     private(set) var highest = 0
 
     init(start: PacketPipeline, position: MergePosition) {
-        list = [Checkpoint(index: start.nextIndex, pipeline: start, position: position, fileErrors: 0)]
+        list = [Checkpoint(index: start.nextIndex, pipeline: start, position: position, fileErrors: 0,
+                           bytes: start.footprint)]
+        heldBytes = list[0].bytes
     }
 
     mutating func reached(_ pipeline: PacketPipeline, position: MergePosition, fileErrors: Int) {
         let index = pipeline.nextIndex
         if index > highest { highest = index }
         guard let last = list.last, index >= last.index + spacing else { return }
-        list.append(Checkpoint(index: index, pipeline: pipeline, position: position, fileErrors: fileErrors))
-        if list.count > Self.maximum {
+        let c = Checkpoint(index: index, pipeline: pipeline, position: position, fileErrors: fileErrors,
+                           bytes: pipeline.footprint)
+        list.append(c)
+        heldBytes += c.bytes
+        while list.count > 1 && (list.count > Self.maximum || heldBytes > Self.budgetBytes) {
             list = list.enumerated().compactMap { $0.offset % 2 == 0 ? $0.element : nil }
+            heldBytes = list.reduce(0) { $0 + $1.bytes }
             spacing *= 2
         }
     }

@@ -178,6 +178,11 @@ public struct FlowTable<Key: FlowTableKey, Value> {
         slot.generation == generation ? slot : self.slot(for: key)
     }
 
+    /// Bytes of its slots (keys, values and tags; not what values own besides).
+    public var footprint: Int {
+        (mask + 1) * (MemoryLayout<Key>.stride + MemoryLayout<Value>.stride + MemoryLayout<UInt64>.stride)
+    }
+
     /// The value in a slot of the current generation, addressed in place.
     public subscript(slot s: Slot) -> Value {
         unsafeAddress {

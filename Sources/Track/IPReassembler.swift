@@ -68,6 +68,9 @@ public struct IPReassembler {
     /// The last datagram completed, valid until the next call to `add`.
     public private(set) var datagram: [UInt8] = []
 
+    /// Bytes held: fragments waiting, their bookkeeping, the last datagram put together.
+    public var footprint: Int { heldBytes + pending.count * 128 + datagram.capacity }
+
     /// IPv4 can carry at most 65,535 bytes including its header; IPv6 without jumbograms the same.
     static let maximumDatagramLength = 65_535
 

@@ -189,6 +189,10 @@ public struct PacketPipeline {
         return try rpc.withTapeInPlace { try body(&packet, &$0, message) }
     }
 
+    /// Bytes of state held across packets: what a copy of the pipeline may come to hold once
+    /// both it and the original change (`Pktt`'s rewind snapshots are bounded by it).
+    public var footprint: Int { reassembler.footprint + sequences.footprint + rpc.footprint }
+
     /// Incomplete IP datagrams held now.
     public var pendingFragments: Int { reassembler.pendingCount }
     public var fragmentStatistics: IPReassembler.Statistics { reassembler.statistics }

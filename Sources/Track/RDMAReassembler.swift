@@ -96,6 +96,9 @@ public struct RDMAReassembler {
     /// The message completed last, when it was reassembled (not in one packet).
     public private(set) var message: [UInt8] = []
 
+    /// Bytes held: partial SENDs, written regions, the last message.
+    public var footprint: Int { partialBytes + regionBytes + message.capacity + (partials.count + writes.count) * 128 }
+
     public init(limits: Limits = .init()) {
         self.limits = limits
     }

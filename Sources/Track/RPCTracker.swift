@@ -52,6 +52,12 @@ public struct RPCTracker {
     /// Bytes of record buffers and queued segments held now, across all directions.
     public var reassemblyBytes: Int { stream.heldBytes }
     public var learnedPorts: Int { pairing.ports.count }
+
+    /// Bytes of state held across packets (tables and buffers), as a snapshot would copy them.
+    public var footprint: Int {
+        stream.footprint + pairing.xids.footprint + rdmaIngest.reassembler.footprint + record.capacity
+            + pairing.tape.entries.capacity * MemoryLayout<TapeEntry>.stride + pairing.ports.count * 64
+    }
     public var learnedPortEvictions: Int { pairing.ports.evictions }
 
     /// Decode the programs' bodies (PORTMAP, MOUNT, NFS…); without, messages are found, their

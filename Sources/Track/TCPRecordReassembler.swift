@@ -63,6 +63,9 @@ struct TCPRecordReassembler {
 
     var directionCount: Int { directions.count }
 
+    /// Bytes held: the direction table and the record buffers and queued segments.
+    var footprint: Int { directions.footprint + heldBytes }
+
     // MARK: - Starting on a segment
 
     /// A packet with no TCP segment: whatever was pending is over.

@@ -24,6 +24,9 @@ public struct TCPSequenceTracker {
     public private(set) var evictions = 0
     private var connections = FlowTable<FlowKey, Connection>()
 
+    /// Bytes the table holds.
+    public var footprint: Int { connections.footprint }
+
     public init(maximumConnections: Int = 1 << 16, idleNanoseconds: Int64 = 300_000_000_000) {
         self.maximumConnections = maximumConnections
         self.idleNanoseconds = idleNanoseconds

@@ -82,6 +82,11 @@ public struct XIDTable {
     public let limits: Limits
     public private(set) var statistics = Statistics()
     private var calls = FlowTable<CallKey, CallRecord>()
+
+    /// Bytes the table holds (its slots and the answered-call ring).
+    public var footprint: Int {
+        calls.footprint + answered.capacity * MemoryLayout<(key: CallKey, call: CallRecord)?>.stride
+    }
     /// Capture time of the last sweep (nil before the first call).
     private var lastSweep: Int64?
     /// Recently answered calls, in a direct-mapped cache: a slot per key hash, overwritten by

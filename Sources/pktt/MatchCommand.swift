@@ -12,7 +12,8 @@ struct MatchCommand: ParsableCommand {
             RPC.xid, RPC.latency, NFS.argop, NFS.status, NFS.opputfh.status), == != < <= > >= in, \
             not in, and or not, | ^ & << >>, re('…'), re.search(r'…', FIELD), crc32(), crc16(). \
             Example: pktt match 'NFS.status != 0 and RPC.latency > 0.1' trace.pcap. A bad expression \
-            exits 2 and shows nothing.
+            exits 2 and shows nothing. An expression that starts with '-' goes after '--': \
+            pktt match -- '-1 in NFS.attributes' trace.pcap.
             """)
 
     @Argument(help: "The match expression.")

@@ -287,3 +287,94 @@ struct PkttLiveTests {
         #expect(trace.truncatedTails.isEmpty)
     }
 }
+
+/// What a hostile reviewer found, kept fixed.
+@Suite("Pktt and match: review findings")
+struct PkttReviewTests {
+    static let nfsv41 = Fixtures.path("nfs4/lab-nfsv41.pcap")
+
+    static func count(_ expression: String, _ path: String = nfsv41) throws -> Int {
+        let x = try Pktt(files: [path], rewindable: false)
+        let e = try MatchExpression(expression)
+        var scratch = MatchScratch()
+        var n = 0
+        while try x.next() {
+            if x.matches(e, scratch: &scratch) { n += 1 }
+        }
+        return n
+    }
+
+    @Test("Snapshots are bounded in bytes: 30,000 calls never answered keep the rewind memory within budget")
+    func snapshotBudget() throws {
+        // UDP NFSv3 GETATTR calls from many ports, none answered: the xid table grows to 30,000
+        var file: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+        for i in 0..<30_000 {
+            let rpc = be32(UInt32(i + 1)) + be32(0) + be32(2) + be32(100_003) + be32(3) + be32(1) + be32(0) + be32(0)
+                + be32(0) + be32(0) + be32(8) + [1, 2, 3, 4, 5, 6, 7, 8]
+            let udpLength = 8 + rpc.count
+            let port = UInt16(1024 + i % 60_000)
+            let udp: [UInt8] = [UInt8(port >> 8), UInt8(port & 0xff), 0x08, 0x01, UInt8(udpLength >> 8), UInt8(udpLength & 0xff), 0, 0]
+            let total = 20 + udpLength
+            let ip: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0x40, 0, 64, 17, 0, 0,
+                               10, 0, UInt8(i >> 8 & 0xff), UInt8(i & 0xff), 10, 1, 0, 1]
+            let frame: [UInt8] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0] + ip + udp + rpc
+            file += le32(1_700_000_000 + UInt32(i / 200)) + le32(UInt32(i % 200) * 5_000) + le32(UInt32(frame.count))
+                + le32(UInt32(frame.count)) + frame
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-unanswered-\(UUID().uuidString).pcap").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data(file))
+        let x = try Pktt(path)
+        while try x.next() {}
+        #expect(x.unansweredCalls > 20_000)
+        let checkpoints = try #require(x.checkpoints)
+        #expect(checkpoints.heldBytes <= PkttCheckpoints.budgetBytes)
+        #expect(try x.rewind(to: 25_000) && x.index == 25_000)
+    }
+
+    @Test("Words on named header fields are checked and compared case aside")
+    func headerWords() throws {
+        let replies = try Self.count("RPC.type == reply")
+        let upper = try Self.count("RPC.type == REPLY"), numbered = try Self.count("RPC.type == 1")
+        #expect(replies > 0 && replies == upper && replies == numbered)
+        let lower = try Self.count("RPC.cred.flavor == auth_sys"), named = try Self.count("RPC.cred.flavor == AUTH_SYS")
+        #expect(lower > 0 && lower == named)
+        #expect(throws: MatchError.self) { _ = try MatchExpression("RPC.type == BOGUS") }
+        #expect(throws: MatchError.self) { _ = try MatchExpression("RPC.status != NOPE") }
+    }
+
+    @Test("Addresses are strings to `in` (NFStest's), TCP.flags is the flags byte")
+    func seedForms() throws {
+        let v4 = try Self.count("'10.77' in IP.src"), byRegex = try Self.count("IP.src == re('10\\\\.77')")
+        #expect(v4 > 0 && v4 == byRegex)
+        let flags = try Self.count("TCP.flags == 0x18"), raw = try Self.count("TCP.flags_raw == 0x18")
+        #expect(flags > 0 && flags == raw)
+        let synAck = try Self.count("TCP.flags & 0x12 == 0x12"), both = try Self.count("TCP.flags.SYN == 1 and TCP.flags.ACK == 1")
+        #expect(synAck > 0 && synAck == both)
+        do {
+            _ = try MatchExpression("ETHERNET.src == 'B6-54-27-63-A6-C8'")
+            Issue.record("a bad MAC compiled")
+        } catch {
+            #expect(error.message.contains("is not a MAC address"))
+        }
+    }
+
+    @Test("Fields by name: a bare word is no field; record fields are there")
+    func fieldsByName() throws {
+        let x = try Pktt(Self.nfsv41)
+        let p = try #require(x[7])
+        #expect(p["foo"] == nil)
+        #expect(throws: MatchError.self) { _ = try p.values("BOGUS") }
+        #expect(p["record.index"] == .integer(7))
+        #expect(p["record.frame"] == .integer(Int128(p.record.frame)))
+        let long = "NFS." + String(repeating: "a", count: 100_000)
+        let clock = ContinuousClock()
+        var message = ""
+        let elapsed = clock.measure {
+            do { _ = try MatchExpression(long) } catch let e as MatchError { message = e.message } catch {}
+        }
+        #expect(elapsed < .seconds(2) && message.count < 200)
+    }
+}
