@@ -152,21 +152,29 @@ final class MatchHeaderIntegerComparison: MatchPredicate, @unchecked Sendable {
 
 /// `FIELD == re('…')` and `re.search('…', FIELD)`: the pattern found anywhere in the field's text
 /// (`re.match` anchors it at the start). `negated` for `FIELD != re('…')`.
+///
+/// A search costs the text's length times the pattern's program size; a hostile peer chooses the
+/// length (a 1 MB WRITE's data). So a search looks at most at the first `searchedBytes` bytes of
+/// a field: about `MatchLimits.regexSteps` steps per search, and never fewer than 1 KiB.
 final class MatchRegexPredicate: MatchPredicate, @unchecked Sendable {
     let regex: MatchRegex
     let operand: MatchOperand
     let negated: Bool
+    let searchedBytes: Int
 
     init(_ regex: MatchRegex, _ operand: MatchOperand, negated: Bool) {
         self.regex = regex
         self.operand = operand
         self.negated = negated
+        searchedBytes = max(1 << 10, MatchLimits.regexSteps / max(1, regex.programSize))
     }
 
     override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
         operand.any(p, t, &e) { v, e in
             let s = e.scratch
-            let found = MatchText.withText(v, &s.pointee.text) { regex.search($0, scratch: &s.pointee.regex) }
+            let found = MatchText.withText(v, &s.pointee.text) { text in
+                regex.search(UnsafeRawBufferPointer(rebasing: text.prefix(searchedBytes)), scratch: &s.pointee.regex)
+            }
             return found != negated
         }
     }

@@ -81,4 +81,7 @@ public enum MatchLimits {
     public static let maximumListElements = 4_096
     /// Bytes of one string literal.
     public static let maximumStringBytes = 65_536
+    /// Steps (bytes searched × pattern program size) one regular-expression search may take:
+    /// past it, only a field's first bytes are searched (`MatchRegexPredicate`).
+    public static let regexSteps = 1 << 24
 }

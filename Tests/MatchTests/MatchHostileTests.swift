@@ -77,6 +77,27 @@ struct MatchHostileTests {
         }
     }
 
+    @Test("A regular expression on a 4 MB field searches a bounded prefix: bounded time, whatever the pattern")
+    func hugeField() throws {
+        var long = [UInt8](repeating: UInt8(ascii: "a"), count: 4 << 20)
+        long[10] = UInt8(ascii: "!")
+        for (pattern, found) in [(#"(?:a{1000}){19}!"#, false), (#"a!"#, true), (#"^a{10}!"#, true), (#"zzz"#, false)] {
+            let e = try MatchExpression("re.search(r'\(pattern)', RPC.cred.machinename)")
+            var p = Packet()
+            p.layers.add(.rpc)
+            p.rpc.credential.flavor = 1
+            p.rpc.credential.machineName = ByteRange(offset: 0, count: long.count)
+            var scratch = MatchScratch()
+            let clock = ContinuousClock()
+            var matched = false
+            let elapsed = clock.measure {
+                matched = long.withUnsafeBytes { e.matches(p, tape: Tape(), message: $0, scratch: &scratch) }
+            }
+            #expect(matched == found, "\(pattern)")
+            #expect(elapsed < .seconds(10), "\(pattern): \(elapsed)")
+        }
+    }
+
     @Test("Thousands of fuzzed expressions through the compiler: a program or an error with a column")
     func fuzzed() {
         var rng = SplitMix64(state: 0x5EED)
