@@ -28,6 +28,9 @@ enum MatchNames {
     static let bodyLayers: [String: Layer] = [
         "nfs": .nfs, "mount": .mount, "portmap": .portmap, "nlm": .nlm, "nsm": .nsm,
     ]
+    /// NFStest's names for header fields JSON writes otherwise: its `TCP.flags` is a number with
+    /// the bits as attributes, the flags byte.
+    static let headerAliases: [String: HeaderField] = ["tcp.flags": .tcpFlagsRaw]
     /// NFStest's names for fields the RFCs name otherwise.
     static let aliases: [String: String] = ["nfs.attributes": "nfs.attrmask", "nfs.request": "nfs.attr_request"]
 
@@ -43,11 +46,7 @@ enum MatchNames {
         }
         if headerLayers[layer] != nil {
             let name = ([layer] + parts.dropFirst()).joined(separator: ".")
-            // NFStest's TCP.flags is a number with its bits as attributes: the flags byte
-            if name == "tcp.flags" {
-                return .operand(MatchHeaderOperand(.tcpFlagsRaw, column: column, label: written), .transport)
-            }
-            guard let field = HeaderCatalogue.field(named: name) else {
+            guard let field = headerAliases[name] ?? HeaderCatalogue.field(named: name) else {
                 throw unknown(written, layer: layer, column: column)
             }
             guard field.type != .group else {
