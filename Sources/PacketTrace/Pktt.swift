@@ -104,7 +104,9 @@ public final class Pktt {
         if let r = current, state.pointee.moreMessages, state.pointee.nextMessage(r.data) { return true }
         current = nil
         // between frames: the moment a snapshot can be taken and later resumed from
-        checkpoints?.reached(state.pointee, position: reader.position, fileErrors: fileErrors)
+        if let due = checkpoints?.isDue(state.pointee.nextIndex), due {
+            checkpoints?.reached(state.pointee, position: reader.position, fileErrors: fileErrors)
+        }
         let captured: CaptureRecord?
         do {
             captured = try reader.next()

@@ -33,6 +33,13 @@ struct PkttCheckpoints {
         heldBytes = list[0].bytes
     }
 
+    /// Whether a snapshot is due at packet `index`: asked first, so that the pipeline and the
+    /// read position are copied out only every `spacing` packets, not per frame.
+    @inline(__always)
+    func isDue(_ index: Int) -> Bool {
+        index >= (list.last?.index ?? 0) + spacing
+    }
+
     mutating func reached(_ pipeline: PacketPipeline, position: MergePosition, fileErrors: Int) {
         let index = pipeline.nextIndex
         if index > highest { highest = index }
