@@ -55,9 +55,15 @@ struct PacketOutput {
         return out.bytes.count < flushAt || out.flush()
     }
 
-    /// Flushes, reports the files cut short, and exits 1 if any file was damaged or cut.
+    /// Flushes, reports the files cut short, and exits 1 if any file was damaged or cut, or if
+    /// the output could not be written (a full disk). A reader that went away (`| head`) is no
+    /// error: it asked for no more.
     mutating func finish() throws {
         out.flush()
+        if let e = out.writeError, e != EPIPE {
+            Diagnostics.error("standard output: write failed: \(String(cString: strerror(e))) (errno \(e))")
+            failed = true
+        }
         for tail in trace.truncatedTails {
             Diagnostics.error("\(tail)")
             failed = true

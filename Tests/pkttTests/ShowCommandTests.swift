@@ -147,3 +147,24 @@ struct ShowDepthTests {
         #expect(bad.status != 0 && bad.stderr.contains("deep"))
     }
 }
+
+@Suite("pktt output that cannot be written")
+struct FullDiskTests {
+    @Test("A full disk is an error naming it and exit 1, for show and match alike; nothing is lost in silence")
+    func fullDisk() throws {
+        for arguments in [["show", CLI.fixture("samples/nfsv3-handshake.pcap")],
+                          ["match", "--count", "NFS", CLI.fixture("samples/nfsv3-handshake.pcap")]] {
+            let process = Process()
+            process.executableURL = CLI.executable
+            process.arguments = arguments
+            process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments)")
+            #expect(stderr.contains("standard output: write failed: No space left on device"), "\(stderr)")
+        }
+    }
+}

@@ -114,6 +114,10 @@ public struct TextBuffer {
     }
 
     /// Writes everything pending. Returns false when the descriptor refused (a closed pipe).
+    /// The `errno` of the first write that failed (EPIPE: the reader went away; ENOSPC: a full
+    /// disk), kept so that the program can say so instead of losing output in silence.
+    public private(set) var writeError: Int32?
+
     @discardableResult
     public mutating func flush() -> Bool {
         var ok = true
@@ -124,6 +128,7 @@ public struct TextBuffer {
                 if n < 0 {
                     if errno == EINTR { continue }
                     ok = false
+                    if writeError == nil { writeError = errno }
                     return
                 }
                 done += n
