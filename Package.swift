@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "DecodeTests", dependencies: ["Decode"]),
         .testTarget(name: "TrackTests", dependencies: ["Track", "Decode"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Decode"]),
-        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PcapIO", "Decode", "Track"]),
+        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PcapIO", "Decode", "Track", "Match"]),
         .testTarget(name: "pkttTests", dependencies: ["pktt"]),
     ],
     swiftLanguageModes: [.v6]

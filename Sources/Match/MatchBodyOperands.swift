@@ -53,8 +53,12 @@ final class MatchBodyOperand: MatchOperand, @unchecked Sendable {
     static func value(_ t: UnsafePointer<Tape>, at i: Int, _ entry: TapeEntry, _ message: UnsafeRawBufferPointer,
                       skipTo next: inout Int) -> MatchValue? {
         switch entry.kind {
-        case .uint32, .uint64: return .integer(Int128(entry.value))
-        case .int32, .int64: return .integer(Int128(entry.signedValue))
+        case .uint32, .int32:
+            // constants that share a prefix name a plain number too (the leaves agree)
+            let table = XDRCatalogue.field(entry.field).names
+            return table == 0 ? .integer(Int128(entry.signedValue)) : .enumerated(entry.signedValue, table: table)
+        case .uint64: return .integer(Int128(entry.value))
+        case .int64: return .integer(Int128(entry.signedValue))
         case .bool: return .boolean(entry.value != 0)
         case .enumeration:
             return .enumerated(entry.signedValue, table: XDRCatalogue.field(entry.field).names)

@@ -12,6 +12,10 @@ struct MatchCompiler {
     private(set) var depth = MatchDepth.transport
     /// A `record.*` field was named.
     private(set) var usesRecord = false
+    /// The body leaves compiled so far (`MatchBodyLeaf`): their tests, constants, and number.
+    private(set) var leaves = MatchLeafParts()
+    /// Off: every comparison is judged on its own (tests compare the two ways).
+    var leavesEnabled = true
 
     // MARK: - Conditions
 
@@ -82,11 +86,27 @@ struct MatchCompiler {
             } else if lhs.constant != nil {
                 try checkWord(lhs, against: rhs)
             }
-            return MatchComparison(op, lhs, rhs)
+            return leaf(MatchComparison(op, lhs, rhs))
         }
         try check(&lhs, &rhs)
         if let fast = Self.headerInteger(op, lhs, rhs) { return fast }
-        return MatchComparison(op, lhs, rhs)
+        return leaf(MatchComparison(op, lhs, rhs))
+    }
+
+    /// A body field against constants becomes a leaf, judged with the others in one pass over
+    /// the tape; any other comparison stays as it is.
+    private mutating func leaf(_ c: MatchComparison) -> MatchPredicate {
+        let slot = leaves.leafCount
+        guard leavesEnabled, let leaf = Self.leafTests(c.op, c.lhs, c.rhs, slot: slot) else { return c }
+        for var t in leaf.parts.tests {
+            t.first += UInt32(leaves.constants.count)
+            t.firstWord += UInt32(leaves.words.count)
+            leaves.tests.append(t)
+        }
+        leaves.constants += leaf.parts.constants
+        leaves.words += leaf.parts.words
+        leaves.leafCount += 1
+        return MatchBodyLeaf(slot: slot, layer: leaf.layer, fallback: c, procedureFallback: leaf.procedure)
     }
 
     /// Checks that `a` and `b` can be compared, turning a quoted address into an address and

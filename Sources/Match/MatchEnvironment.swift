@@ -8,6 +8,8 @@ struct MatchEnvironment {
     let hasRecord: Bool
     /// The caller's scratch, in place.
     let scratch: UnsafeMutablePointer<MatchScratch>
+    /// Where this expression's leaves start in `scratch.leafHits` (its place in a rule set).
+    var leafBase = 0
 }
 
 /// The capture record's fields, copied out of whatever `RecordFields` the caller has (nine
@@ -44,6 +46,9 @@ public struct MatchScratch {
     /// The tape index of the program-body entry that made the last match hold (the first one
     /// found), or nil when no body field took part: `Pktt` turns it into the matched NFS op.
     public internal(set) var matchedEntry: Int?
+    /// Per body leaf (`MatchBodyLeaf`) of the expression or rule set being judged: 0, or the
+    /// tape index of the first entry that satisfied it plus one.
+    var leafHits: [UInt32] = []
 
     public init() {}
 }

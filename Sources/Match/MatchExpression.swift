@@ -20,13 +20,29 @@ public struct MatchExpression: Sendable, CustomStringConvertible {
     let root: MatchPredicate
     /// Whether a `record.*` field is named (else the record is not even copied per packet).
     let usesRecord: Bool
+    /// Its body leaves, judged in one pass over the tape before `root` (nil: none).
+    let leaves: MatchLeafTable?
+    /// What a rule set merges: the leaves' tests and constants, and how many leaves.
+    let leafParts: MatchLeafParts
+    /// `LayerSet` bits a packet must have to match (`MatchNeeds`).
+    let needs: UInt32
 
     public init(_ text: String) throws(MatchError) {
+        try self.init(text, leaves: true)
+    }
+
+    /// `leaves: false` judges each body comparison on its own, walking the tape (tests check
+    /// that both ways agree).
+    init(_ text: String, leaves: Bool) throws(MatchError) {
         let syntax = try MatchParser.parse(text)
         var compiler = MatchCompiler()
+        compiler.leavesEnabled = leaves
         root = try compiler.condition(syntax)
         depth = compiler.depth
         usesRecord = compiler.usesRecord
+        leafParts = compiler.leaves
+        self.leaves = leafParts.leafCount == 0 ? nil : MatchLeafTable(merging: [leafParts])
+        needs = MatchNeeds.of(root)
         self.text = text
     }
 
@@ -63,9 +79,21 @@ public struct MatchExpression: Sendable, CustomStringConvertible {
 
     private func judge(_ packet: UnsafePointer<Packet>, _ tape: UnsafePointer<Tape>, _ message: UnsafeRawBufferPointer, _ record: MatchRecord,
                        hasRecord: Bool, _ scratch: inout MatchScratch) -> Bool {
+        guard packet.pointee.layers.rawValue & needs == needs else {
+            scratch.matchedEntry = nil
+            return false
+        }
+        if let leaves { leaves.judge(tape, message, into: &scratch.leafHits) }
+        return judge(packet, tape, message, record, hasRecord: hasRecord, leafBase: 0, &scratch)
+    }
+
+    /// Judges `root` once the leaves are judged (by this expression, or by a rule set that put
+    /// them at `leafBase`).
+    func judge(_ packet: UnsafePointer<Packet>, _ tape: UnsafePointer<Tape>, _ message: UnsafeRawBufferPointer,
+               _ record: MatchRecord, hasRecord: Bool, leafBase: Int, _ scratch: inout MatchScratch) -> Bool {
         scratch.matchedEntry = nil
         return withUnsafeMutablePointer(to: &scratch) { s in
-            var e = MatchEnvironment(message: message, record: record, hasRecord: hasRecord, scratch: s)
+            var e = MatchEnvironment(message: message, record: record, hasRecord: hasRecord, scratch: s, leafBase: leafBase)
             return root.test(packet, tape, &e)
         }
     }

@@ -7,21 +7,34 @@ class MatchPredicate: @unchecked Sendable {
 
 final class MatchOr: MatchPredicate, @unchecked Sendable {
     let terms: [MatchPredicate]
-    init(_ terms: [MatchPredicate]) { self.terms = terms }
+    /// The same, unretained (`terms` keeps them): judging retains nothing.
+    private let unretained: [Unmanaged<MatchPredicate>]
+    init(_ terms: [MatchPredicate]) {
+        self.terms = terms
+        unretained = terms.map { Unmanaged.passUnretained($0) }
+    }
 
     override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
-        for term in terms where term.test(p, t, &e) { return true }
-        return false
+        unretained.withUnsafeBufferPointer { terms in
+            for term in terms where term._withUnsafeGuaranteedRef({ $0.test(p, t, &e) }) { return true }
+            return false
+        }
     }
 }
 
 final class MatchAnd: MatchPredicate, @unchecked Sendable {
     let terms: [MatchPredicate]
-    init(_ terms: [MatchPredicate]) { self.terms = terms }
+    private let unretained: [Unmanaged<MatchPredicate>]
+    init(_ terms: [MatchPredicate]) {
+        self.terms = terms
+        unretained = terms.map { Unmanaged.passUnretained($0) }
+    }
 
     override func test(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ e: inout MatchEnvironment) -> Bool {
-        for term in terms where !term.test(p, t, &e) { return false }
-        return true
+        unretained.withUnsafeBufferPointer { terms in
+            for term in terms where !term._withUnsafeGuaranteedRef({ $0.test(p, t, &e) }) { return false }
+            return true
+        }
     }
 }
 

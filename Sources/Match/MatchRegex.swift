@@ -46,6 +46,10 @@ public struct MatchRegex: Sendable {
     /// The match must start at position 0 (`\A…`, `^…`, or `anchored`).
     let anchoredStart: Bool
 
+    /// The bytes the pattern is, when it is nothing else (`abc`, `^10\.`): searched as bytes,
+    /// without the machine.
+    let literal: [UInt8]?
+
     /// The number of instructions (for tests and diagnostics).
     public var programSize: Int { program.count }
 
@@ -76,6 +80,21 @@ public struct MatchRegex: Sendable {
         let first = program[0]
         anchoredStart = anchored || (first.op == .assert && first.a == Assertion.begin.rawValue)
         firstBytes = Self.startBytes(program, setWords)
+        literal = Self.literal(program)
+    }
+
+    /// The bytes of a program that is only byte steps (after a start anchor) and the match.
+    static func literal(_ program: [Instruction]) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        for (pc, inst) in program.enumerated() {
+            switch inst.op {
+            case .byte: bytes.append(UInt8(truncatingIfNeeded: inst.a))
+            case .assert where pc == 0 && inst.a == Assertion.begin.rawValue: continue
+            case .match: return pc == program.count - 1 ? bytes : nil
+            default: return nil
+            }
+        }
+        return nil
     }
 
     /// Checks what `search` relies on to index without bounds checks: every successor of every
@@ -238,6 +257,11 @@ public struct MatchRegex: Sendable {
     /// Python's `re.search(pattern, subject) is not None`. Allocation-free once `scratch` has
     /// grown to this program's size.
     public func search(_ subject: UnsafeRawBufferPointer, scratch: inout Scratch) -> Bool {
+        if let literal {
+            return literal.withUnsafeBytes { literal in
+                anchoredStart ? subject.starts(with: literal) : MatchValue.contains(subject, literal)
+            }
+        }
         scratch.reserve(program.count)
         let n = subject.count
         // Stamps base + 0 … base + n are used; start over (clearing the marks) before they

@@ -44,6 +44,17 @@ public indirect enum MatchSyntax: Sendable, Equatable {
 public enum MatchCompareOperator: String, Sendable, Equatable {
     case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case isIn = "in", isNotIn = "not in"
+
+    /// The operator with its sides swapped (`1 < x` is `x > 1`).
+    var flipped: MatchCompareOperator {
+        switch self {
+        case .less: .greater
+        case .lessOrEqual: .greaterOrEqual
+        case .greater: .less
+        case .greaterOrEqual: .lessOrEqual
+        default: self
+        }
+    }
 }
 
 public enum MatchBitwiseOperator: String, Sendable, Equatable {

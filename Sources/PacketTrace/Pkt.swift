@@ -62,6 +62,13 @@ public struct Pkt: CustomStringConvertible, Sendable {
         }
     }
 
+    /// Judges every expression of `rules` on this packet (see `Pktt.matches(_:scratch:_:)`).
+    public func matches(_ rules: MatchRuleSet, scratch: inout MatchScratch, _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
+        message.withUnsafeBytes {
+            rules.matches(packet, tape: tape, message: $0, record: record, scratch: &scratch, matched)
+        }
+    }
+
     /// The one-line display, as `pktt show` prints it.
     public var description: String {
         var out = TextBuffer(descriptor: -1)

@@ -74,6 +74,15 @@ extension Pktt {
         }
     }
 
+    /// Judges every expression of `rules` on the current packet, calling `matched` with the
+    /// position of each that matches and the tape entry its match was found in.
+    public func matches(_ rules: MatchRuleSet, scratch: inout MatchScratch, _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
+        let record = state.pointee.record
+        state.pointee.withPacketInPlace(frame: frameBytes) { packet, tape, message in
+            rules.matches(inPlace: &packet, tape: &tape, message: message, record: record, scratch: &scratch, matched)
+        }
+    }
+
     /// The next packet that matches `expression`, from the current index on (the seed's
     /// `match`): the index then points past it. `maxIndex`: give up at that packet index.
     /// `rewind`: when nothing matches, go back to where the search began (else stay at the

@@ -94,6 +94,7 @@ struct MatchPrinter {
         let depth = depth ?? (count ? deepest.decodeDepth : .all)
         var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame)
         let trace = output.trace
+        let rules = MatchRuleSet(filters)
         var scratch = MatchScratch()
         var replies = MatchedCalls()
         var matched = 0
@@ -102,7 +103,7 @@ struct MatchPrinter {
         while output.next() {
             if trace.record.index >= maxIndex { break }
             var selected = false
-            for (i, filter) in filters.enumerated() where trace.matches(filter, scratch: &scratch) {
+            trace.matches(rules, scratch: &scratch) { i, _ in
                 counts[i] += 1
                 selected = true
             }

@@ -348,4 +348,27 @@ struct MatchRegexTests {
             #expect(elapsed < .seconds(2))
         }
     }
+
+    /// A pattern that is only bytes (after `^`) is searched without the machine: the same answers.
+    @Test func literalPatterns() throws {
+        let cases: [(String, Bool, [String: Bool])] = [
+            ("^10\\.", false, ["10.1.2.3": true, "110.1.2.3": false, "10": false, "": false]),
+            ("77", false, ["10.77.0.1": true, "7": false, "1077": true]),
+            ("", false, ["": true, "x": true]),
+            ("abc", true, ["abcd": true, "xabc": false]),
+            ("a.c", false, ["abc": true]),
+            ("(?i)abc", false, ["ABC": true]),
+            ("abc$", false, ["xabc": true, "abcx": false]),
+        ]
+        for (pattern, anchored, subjects) in cases {
+            let regex = try MatchRegex(Array(pattern.utf8), anchored: anchored)
+            for (subject, expected) in subjects {
+                #expect(regex.search(Array(subject.utf8)) == expected, "\(pattern) on \(subject)")
+            }
+        }
+        #expect(try MatchRegex(Array("^10\\.".utf8)).literal == Array("10.".utf8))
+        #expect(try MatchRegex(Array("a.c".utf8)).literal == nil)
+        #expect(try MatchRegex(Array("abc$".utf8)).literal == nil)
+        #expect(try MatchRegex(Array("(?i)abc".utf8)).literal == nil)
+    }
 }

@@ -190,16 +190,16 @@ extension HeaderField {
              .tcpFlagsRaw, .tcpFlags, .tcpFlagFIN, .tcpFlagSYN, .tcpFlagRST, .tcpFlagPSH, .tcpFlagACK, .tcpFlagURG,
              .tcpFlagECE, .tcpFlagCWR, .tcpFlagNS, .tcpWindowSize, .tcpChecksum, .tcpUrgentPointer, .tcpLength:
             guard p.pointee.has(.tcp) else { return .absent }
-            let tcp = p.pointee.tcp
+            let tcp = p.tcpLayer
             switch self {
-            case .tcpSrcPort: return .integer(Int64(tcp.srcPort))
-            case .tcpDstPort: return .integer(Int64(tcp.dstPort))
-            case .tcpSeq: return .integer(Int64(truncatingIfNeeded: tcp.seq))
-            case .tcpAck: return .integer(Int64(truncatingIfNeeded: tcp.ack))
-            case .tcpSeqNumber: return .integer(Int64(tcp.seqRaw))
-            case .tcpAckNumber: return .integer(Int64(tcp.ackRaw))
-            case .tcpHeaderSize: return .integer(Int64(tcp.headerLength))
-            case .tcpFlagsRaw: return .integer(Int64(tcp.flags))
+            case .tcpSrcPort: return .integer(Int64(tcp.pointee.srcPort))
+            case .tcpDstPort: return .integer(Int64(tcp.pointee.dstPort))
+            case .tcpSeq: return .integer(Int64(truncatingIfNeeded: tcp.pointee.seq))
+            case .tcpAck: return .integer(Int64(truncatingIfNeeded: tcp.pointee.ack))
+            case .tcpSeqNumber: return .integer(Int64(tcp.pointee.seqRaw))
+            case .tcpAckNumber: return .integer(Int64(tcp.pointee.ackRaw))
+            case .tcpHeaderSize: return .integer(Int64(tcp.pointee.headerLength))
+            case .tcpFlagsRaw: return .integer(Int64(tcp.pointee.flags))
             case .tcpFlagFIN: return flag(tcp, TCP.FIN)
             case .tcpFlagSYN: return flag(tcp, TCP.SYN)
             case .tcpFlagRST: return flag(tcp, TCP.RST)
@@ -209,27 +209,27 @@ extension HeaderField {
             case .tcpFlagECE: return flag(tcp, TCP.ECE)
             case .tcpFlagCWR: return flag(tcp, TCP.CWR)
             case .tcpFlagNS: return flag(tcp, TCP.NS)
-            case .tcpWindowSize: return .integer(Int64(tcp.window))
-            case .tcpChecksum: return .integer(Int64(tcp.checksum))
-            case .tcpUrgentPointer: return .integer(Int64(tcp.urgentPointer))
-            case .tcpLength: return .integer(Int64(tcp.payloadLength))
+            case .tcpWindowSize: return .integer(Int64(tcp.pointee.window))
+            case .tcpChecksum: return .integer(Int64(tcp.pointee.checksum))
+            case .tcpUrgentPointer: return .integer(Int64(tcp.pointee.urgentPointer))
+            case .tcpLength: return .integer(Int64(tcp.pointee.payloadLength))
             default: return .present
             }
         case .tcpOptions, .tcpMSS, .tcpWindowScale, .tcpSACKPermitted, .tcpSACK, .tcpTSval, .tcpTSecr,
              .tcpOptionsMalformed:
             // the options object is written for any header longer than 20 bytes
             guard p.pointee.has(.tcp), p.pointee.tcp.headerLength > 20 else { return .absent }
-            let tcp = p.pointee.tcp
+            let tcp = p.tcpLayer
             switch self {
-            case .tcpMSS: return tcp.mss >= 0 ? .integer(Int64(tcp.mss)) : .absent
-            case .tcpWindowScale: return tcp.windowScale >= 0 ? .integer(Int64(tcp.windowScale)) : .absent
-            case .tcpSACKPermitted: return tcp.sackPermitted ? .integer(1) : .absent
+            case .tcpMSS: return tcp.pointee.mss >= 0 ? .integer(Int64(tcp.pointee.mss)) : .absent
+            case .tcpWindowScale: return tcp.pointee.windowScale >= 0 ? .integer(Int64(tcp.pointee.windowScale)) : .absent
+            case .tcpSACKPermitted: return tcp.pointee.sackPermitted ? .integer(1) : .absent
             case .tcpSACK:
-                guard element >= 0, element < tcp.sackCount, element < tcp.sackBlocks.count else { return .absent }
-                return .range(UInt64(tcp.sackBlocks[element].left), UInt64(tcp.sackBlocks[element].right))
-            case .tcpTSval: return tcp.hasTimestamps ? .integer(Int64(tcp.tsval)) : .absent
-            case .tcpTSecr: return tcp.hasTimestamps ? .integer(Int64(tcp.tsecr)) : .absent
-            case .tcpOptionsMalformed: return tcp.optionsMalformed ? .boolean(true) : .absent
+                guard element >= 0, element < tcp.pointee.sackCount, element < tcp.pointee.sackBlocks.count else { return .absent }
+                return .range(UInt64(tcp.pointee.sackBlocks[element].left), UInt64(tcp.pointee.sackBlocks[element].right))
+            case .tcpTSval: return tcp.pointee.hasTimestamps ? .integer(Int64(tcp.pointee.tsval)) : .absent
+            case .tcpTSecr: return tcp.pointee.hasTimestamps ? .integer(Int64(tcp.pointee.tsecr)) : .absent
+            case .tcpOptionsMalformed: return tcp.pointee.optionsMalformed ? .boolean(true) : .absent
             default: return .present
             }
         case .udp, .udpSrcPort, .udpDstPort, .udpLength, .udpChecksum:
@@ -263,7 +263,7 @@ extension HeaderField {
     }
 
     @inline(__always)
-    func flag(_ tcp: TCP, _ bit: UInt16) -> HeaderValue { .integer(tcp.flags & bit != 0 ? 1 : 0) }
+    func flag(_ tcp: UnsafePointer<TCP>, _ bit: UInt16) -> HeaderValue { .integer(tcp.pointee.flags & bit != 0 ? 1 : 0) }
 
     /// The credential is written for a call, and for a paired RPCSEC_GSS reply (its sequence).
     func credentialShown(_ p: UnsafePointer<Packet>) -> Bool {
@@ -271,61 +271,62 @@ extension HeaderField {
     }
 
     func rpcValue(_ p: UnsafePointer<Packet>, message: UnsafeRawBufferPointer, element: Int) -> HeaderValue {
-        let rpc = p.pointee.rpc
-        let reply = !rpc.isCall
-        let accepted = reply && rpc.replyStatus == 0
+        // in place: a copy of the RPC layer is a few hundred bytes per field read
+        let rpc = p.rpcLayer
+        let reply = !rpc.pointee.isCall
+        let accepted = reply && rpc.pointee.replyStatus == 0
         switch self {
         case .rpc: return .present
-        case .rpcXID: return .integer(Int64(rpc.xid))
-        case .rpcType: return .name(rpc.isCall ? "call" : "reply")
-        case .rpcVersion: return rpc.isCall ? .integer(Int64(rpc.rpcVersion)) : .absent
+        case .rpcXID: return .integer(Int64(rpc.pointee.xid))
+        case .rpcType: return .name(rpc.pointee.isCall ? "call" : "reply")
+        case .rpcVersion: return rpc.pointee.isCall ? .integer(Int64(rpc.pointee.rpcVersion)) : .absent
         case .rpcProgram, .rpcProgramVersion, .rpcProcedure:
-            guard rpc.isCall || rpc.callSeen else { return .absent }
-            return .integer(Int64(self == .rpcProgram ? rpc.program : self == .rpcProgramVersion ? rpc.version : rpc.procedure))
+            guard rpc.pointee.isCall || rpc.pointee.callSeen else { return .absent }
+            return .integer(Int64(self == .rpcProgram ? rpc.pointee.program : self == .rpcProgramVersion ? rpc.pointee.version : rpc.pointee.procedure))
         case .rpcCredential, .rpcCredentialFlavor, .rpcCredentialStamp, .rpcCredentialMachineName, .rpcCredentialUID,
              .rpcCredentialGID, .rpcCredentialGIDs, .rpcCredentialGSSVersion, .rpcCredentialGSSProcedure,
              .rpcCredentialGSSSequence, .rpcCredentialGSSService, .rpcCredentialGSSHandle, .rpcCredentialLength:
             guard credentialShown(p) else { return .absent }
-            return credentialValue(rpc.credential, element: element)
+            return credentialValue(rpc.pointee.credential, element: element)
         case .rpcVerifier, .rpcVerifierFlavor, .rpcVerifierLength:
-            guard rpc.isCall || accepted else { return .absent }
+            guard rpc.pointee.isCall || accepted else { return .absent }
             switch self {
-            case .rpcVerifierFlavor: return .name(RPCConstants.flavorName(rpc.verifierFlavor))
-            case .rpcVerifierLength: return .integer(Int64(rpc.verifier.count))
+            case .rpcVerifierFlavor: return .name(RPCConstants.flavorName(rpc.pointee.verifierFlavor))
+            case .rpcVerifierLength: return .integer(Int64(rpc.pointee.verifier.count))
             default: return .present
             }
         case .rpcVerifierSTARTTLS:
             // RFC 9289 section 4.1: the server's answer to the AUTH_TLS probe
-            guard accepted, rpc.verifier.count == 8, rpc.verifier.offset >= 0, rpc.verifier.end <= message.count
+            guard accepted, rpc.pointee.verifier.count == 8, rpc.pointee.verifier.offset >= 0, rpc.pointee.verifier.end <= message.count
             else { return .absent }
             let starttls: StaticString = "STARTTLS"
-            for i in 0..<8 where message[rpc.verifier.offset + i] != starttls.utf8Start[i] { return .absent }
+            for i in 0..<8 where message[rpc.pointee.verifier.offset + i] != starttls.utf8Start[i] { return .absent }
             return .boolean(true)
-        case .rpcRetransmission: return rpc.isCall && rpc.retransmission ? .boolean(true) : .absent
-        case .rpcReplyStatus: return reply ? .integer(Int64(rpc.replyStatus)) : .absent
-        case .rpcAcceptStatus: return accepted ? .integer(Int64(rpc.acceptStatus)) : .absent
-        case .rpcRejectStatus: return reply && rpc.replyStatus != 0 ? .integer(Int64(rpc.rejectStatus)) : .absent
+        case .rpcRetransmission: return rpc.pointee.isCall && rpc.pointee.retransmission ? .boolean(true) : .absent
+        case .rpcReplyStatus: return reply ? .integer(Int64(rpc.pointee.replyStatus)) : .absent
+        case .rpcAcceptStatus: return accepted ? .integer(Int64(rpc.pointee.acceptStatus)) : .absent
+        case .rpcRejectStatus: return reply && rpc.pointee.replyStatus != 0 ? .integer(Int64(rpc.pointee.rejectStatus)) : .absent
         case .rpcAuthStatus:
-            return reply && rpc.replyStatus != 0 && rpc.rejectStatus == 1 ? .integer(Int64(rpc.authStatus)) : .absent
+            return reply && rpc.pointee.replyStatus != 0 && rpc.pointee.rejectStatus == 1 ? .integer(Int64(rpc.pointee.authStatus)) : .absent
         case .rpcMismatch, .rpcMismatchLow, .rpcMismatchHigh:
-            guard reply, (rpc.replyStatus == 0 && rpc.acceptStatus == 2) || (rpc.replyStatus == 1 && rpc.rejectStatus == 0)
+            guard reply, (rpc.pointee.replyStatus == 0 && rpc.pointee.acceptStatus == 2) || (rpc.pointee.replyStatus == 1 && rpc.pointee.rejectStatus == 0)
             else { return .absent }
             switch self {
-            case .rpcMismatchLow: return .integer(Int64(rpc.mismatchLow))
-            case .rpcMismatchHigh: return .integer(Int64(rpc.mismatchHigh))
+            case .rpcMismatchLow: return .integer(Int64(rpc.pointee.mismatchLow))
+            case .rpcMismatchHigh: return .integer(Int64(rpc.pointee.mismatchHigh))
             default: return .present
             }
-        case .rpcStatus: return reply ? .name(RPCConstants.statusText(rpc)) : .absent
-        case .rpcCallSeen: return reply ? .boolean(rpc.callSeen) : .absent
-        case .rpcLatency: return reply && rpc.callSeen ? .duration(nanoseconds: rpc.latency) : .absent
-        case .rpcCallFrame: return reply && rpc.callSeen ? .integer(Int64(rpc.callFrame)) : .absent
-        case .rpcCallIndex: return reply && rpc.callSeen ? .integer(Int64(rpc.callIndex)) : .absent
-        case .rpcDuplicateReply: return reply && rpc.duplicateReply ? .boolean(true) : .absent
-        case .rpcFragments: return rpc.fragments > 0 ? .integer(Int64(rpc.fragments)) : .absent
-        case .rpcRecordLength: return rpc.fragments > 0 ? .integer(Int64(rpc.recordLength)) : .absent
-        case .rpcMissingBytes: return rpc.missingBytes > 0 ? .integer(Int64(rpc.missingBytes)) : .absent
-        case .rpcFrame: return rpc.frame != 0 ? .integer(Int64(rpc.frame)) : .absent
-        case .rpcIntegritySequence: return rpc.gssIntegritySequence >= 0 ? .integer(rpc.gssIntegritySequence) : .absent
+        case .rpcStatus: return reply ? .name(RPCConstants.statusText(rpc.pointee)) : .absent
+        case .rpcCallSeen: return reply ? .boolean(rpc.pointee.callSeen) : .absent
+        case .rpcLatency: return reply && rpc.pointee.callSeen ? .duration(nanoseconds: rpc.pointee.latency) : .absent
+        case .rpcCallFrame: return reply && rpc.pointee.callSeen ? .integer(Int64(rpc.pointee.callFrame)) : .absent
+        case .rpcCallIndex: return reply && rpc.pointee.callSeen ? .integer(Int64(rpc.pointee.callIndex)) : .absent
+        case .rpcDuplicateReply: return reply && rpc.pointee.duplicateReply ? .boolean(true) : .absent
+        case .rpcFragments: return rpc.pointee.fragments > 0 ? .integer(Int64(rpc.pointee.fragments)) : .absent
+        case .rpcRecordLength: return rpc.pointee.fragments > 0 ? .integer(Int64(rpc.pointee.recordLength)) : .absent
+        case .rpcMissingBytes: return rpc.pointee.missingBytes > 0 ? .integer(Int64(rpc.pointee.missingBytes)) : .absent
+        case .rpcFrame: return rpc.pointee.frame != 0 ? .integer(Int64(rpc.pointee.frame)) : .absent
+        case .rpcIntegritySequence: return rpc.pointee.gssIntegritySequence >= 0 ? .integer(rpc.pointee.gssIntegritySequence) : .absent
         default: return .absent
         }
     }
@@ -360,5 +361,16 @@ extension HeaderField {
         default:
             return self == .rpcCredentialLength && c.body.count > 0 ? .integer(Int64(c.body.count)) : .absent
         }
+    }
+}
+
+extension UnsafePointer where Pointee == Packet {
+    /// The RPC and TCP layers in place: `p.pointee.rpc` copies the whole layer (its credential's
+    /// gids, its SACK blocks) to read one field.
+    @inlinable var rpcLayer: UnsafePointer<RPC> { field(\.rpc) }
+    @inlinable var tcpLayer: UnsafePointer<TCP> { field(\.tcp) }
+
+    @inlinable func field<T>(_ path: KeyPath<Packet, T>) -> UnsafePointer<T> {
+        UnsafeRawPointer(self).advanced(by: MemoryLayout<Packet>.offset(of: path)!).assumingMemoryBound(to: T.self)
     }
 }
