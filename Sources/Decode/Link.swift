@@ -156,6 +156,9 @@ extension PacketDecoder {
         if type == EtherType.ipv4 || type == EtherType.ipv6 { return (offset, type) }
         p.payload = ByteRange(offset: offset, count: b.count - offset)
         if type == RoCE.etherType { decodeRoCEv1(b, at: offset, into: &p) }
+        if type == EtherType.arp || type == EtherType.rarp {
+            decodeARP(b, at: offset, reverse: type == EtherType.rarp, into: &p)
+        }
         return nil
     }
 

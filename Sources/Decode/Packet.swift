@@ -2,7 +2,7 @@
 public enum Layer: UInt8, Sendable, CaseIterable {
     case ethernet, vlan, sll, null, ipv4, ipv6, tcp, udp
     case rpc, portmap, mount, nlm, nsm, nfs
-    case erf, infiniband, rpcordma
+    case erf, infiniband, rpcordma, arp
 
     public var name: String {
         switch self {
@@ -23,6 +23,7 @@ public enum Layer: UInt8, Sendable, CaseIterable {
         case .erf: "erf"
         case .infiniband: "infiniband"
         case .rpcordma: "rpcordma"
+        case .arp: "arp"
         }
     }
 }
@@ -66,6 +67,7 @@ public struct Packet: Sendable {
     public var erf = ERFHeader()
     public var infiniband = InfiniBand()
     public var rpcordma = RPCoRDMA()
+    public var arp = ARP()
     /// The application payload (after TCP/UDP), or the IP payload of a fragment or of a
     /// transport not decoded, or the link payload of a non-IP frame.
     public var payload = ByteRange.empty

@@ -56,7 +56,11 @@ struct MatchOutputOptions: ParsableArguments {
     @Flag(help: "Show the frame number before the index (frame,index).")
     var frame = false
 
+    @Option(name: .shortAndLong, help: "Display level: 1, NFStest's one-line display; 2, with pktt's annotations.")
+    var verbose = 1
+
     func validate() throws {
+        if verbose < 1 || verbose > 2 { throw ValidationError("--verbose is 1 (NFStest's line) or 2 (with pktt's annotations).") }
         if json && count { throw ValidationError("--json and --count do not go together.") }
         if let maxIndex, maxIndex < 0 { throw ValidationError("--max-index is a packet index, 0 or more.") }
     }
@@ -72,7 +76,7 @@ struct MatchOutputOptions: ParsableArguments {
     }
 
     var printer: MatchPrinter {
-        MatchPrinter(json: json, count: count, reply: reply, maxIndex: maxIndex, frame: frame)
+        MatchPrinter(json: json, count: count, reply: reply, maxIndex: maxIndex, frame: frame, verbose: verbose)
     }
 }
 
@@ -81,6 +85,7 @@ struct MatchPrinter {
     var json = false, count = false, reply = false
     var maxIndex: Int?
     var frame = false
+    var verbose = 1
 
     /// Reads `files`, showing what `filter` selects. `depth`: how far to decode (nil: as far as
     /// the display, or for --count the expression, needs).
@@ -92,7 +97,7 @@ struct MatchPrinter {
     func run(filters: [MatchExpression], files: [String], depth: DecodeDepth?) throws {
         let deepest = filters.map(\.depth).max() ?? .transport
         let depth = depth ?? (count ? deepest.decodeDepth : .all)
-        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame)
+        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame, verbose: verbose)
         let trace = output.trace
         let rules = MatchRuleSet(filters)
         var scratch = MatchScratch()

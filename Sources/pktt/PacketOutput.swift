@@ -19,7 +19,7 @@ struct PacketOutput {
     private(set) var failed = false
 
     /// Counting shows no sequence numbers: they are not made relative then.
-    init(files: [String], depth: DecodeDepth, counting: Bool, json: Bool, frame: Bool) throws {
+    init(files: [String], depth: DecodeDepth, counting: Bool, json: Bool, frame: Bool, verbose: Int = 1) throws {
         do {
             trace = try Pktt(files: files, depth: depth, relativeSequenceNumbers: !counting, rewindable: false)
         } catch {
@@ -29,7 +29,7 @@ struct PacketOutput {
         flushAt = isatty(1) != 0 ? 1 : 1 << 16
         out = TextBuffer(flushAt: flushAt)
         self.json = json
-        line = OneLineFormatter(showFrame: frame)
+        line = OneLineFormatter(showFrame: frame, annotate: verbose >= 2)
     }
 
     /// The next packet; false at the end. A damaged file's error is reported and reading goes on.

@@ -19,6 +19,11 @@ struct Show: ParsableCommand {
     @Flag(help: "Show the frame number before the index (frame,index).")
     var frame = false
 
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "Display level: 1, NFStest's one-line display (nfstest_pkt's default); 2, the same with what pktt knows beyond it.",
+        discussion: "At 2 each line ends with pktt's annotations: [truncated], [malformed: …], [retransmission], [duplicate reply], [from frame N]."))
+    var verbose = 1
+
     @Option(help: "How far to decode: transport (link, IP, TCP/UDP), rpc (also RPC, paired), all.")
     var depth: DecodeDepth = .all
 
@@ -34,19 +39,21 @@ struct Show: ParsableCommand {
     func validate() throws {
         if json && count { throw ValidationError("--json and --count do not go together.") }
         if files.isEmpty { throw ValidationError("Name at least one capture file.") }
+        if verbose < 1 || verbose > 2 { throw ValidationError("--verbose is 1 (NFStest's line) or 2 (with pktt's annotations).") }
     }
 
     func run() throws {
         if let match {
             let filter = try MatchOutputOptions.compile(match)
-            let printer = MatchPrinter(json: json, count: count, frame: frame)
+            let printer = MatchPrinter(json: json, count: count, frame: frame, verbose: verbose)
             // as deep as asked, or as the expression needs if that is deeper
             let needed = filter.depth.decodeDepth
             let order = DecodeDepth.allCases
             let deeper = order.firstIndex(of: needed)! > order.firstIndex(of: depth)! ? needed : depth
             return try printer.run(filter: filter, files: files, depth: deeper)
         }
-        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame)
+        var output = try PacketOutput(files: files, depth: depth, counting: count, json: json, frame: frame,
+                                      verbose: verbose)
         let trace = output.trace
         var bar = ProgressBar(mode: progress, files: files, forCounting: count)
         // Property wrappers are not free: read the flags once, not per packet.

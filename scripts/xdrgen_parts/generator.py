@@ -104,12 +104,15 @@ class Generator(Functions):
             names = self.cat.table(self.mod, ("enum", t.name), f"enum {t.name}",
                                    [(self.mod.value(e, t.line), n_) for n_, e in t.members])
         elif "names" in hints:
-            prefix = hints["names"]
-            entries = sorted((self.mod.value(e, 0), c) for c, e in self.mod.consts.items()
-                             if c.startswith(prefix) and c != prefix)
+            # @names(PREFIX_) names a number by the constants PREFIX_…; @names(PREFIX_ short)
+            # without the prefix, as NFStest shows them (IPPROTO_TCP is TCP)
+            prefix, *how = hints["names"].split()
+            short = how == ["short"]
+            entries = sorted((self.mod.value(e, 0), c[len(prefix):] if short else c)
+                             for c, e in self.mod.consts.items() if c.startswith(prefix) and c != prefix)
             if not entries:
                 raise self.mod.err(0, f"@names({prefix}): no constants start with {prefix}")
-            names = self.cat.table(self.mod, ("prefix", prefix), f"constants {prefix}*", entries)
+            names = self.cat.table(self.mod, ("prefix", prefix, short), f"constants {prefix}*", entries)
         hint = next((HINT_CASE[h] for h in ("fh", "uaddr", "program", "hex", "stateid", "bitmap") if h in hints),
                     ".none")
         f = Field(len(self.cat.fields) + 1, const, name, parent, type_text, names, hint)
@@ -168,7 +171,7 @@ class Generator(Functions):
 
     # -- display formats (@call / @reply) --
     STYLES = {"x": "hex", "addr": "address", "port": "port", "x2": "hex", "x4": "hex", "x8": "hex", "x16": "hex",
-              "o": "octal"}
+              "o": "octal", "u": "umax", "list": "list"}
 
     def scope_of(self, shape):
         while shape.kind in ("farray", "varray", "opt"):
@@ -210,6 +213,11 @@ class Generator(Functions):
     def compile_format(self, where, line, fmt, top_scope, prefix):
         items = []
         for word in fmt.split():
+            # ~ is a blank written whatever comes before it: NFStest's formats end some lines with
+            # one (`SETATTR    FH:0x131299c5 `, its attributes' own blanks)
+            if word == "~":
+                items.append(("literal", " ", "", [], True, 0))
+                continue
             # a word starting with + is written right after the one before it, no space between
             joined = word.startswith("+") and len(word) > 1
             if joined:
@@ -235,7 +243,7 @@ class Generator(Functions):
             elif ":" in ref:
                 ref, spec = ref.split(":", 1)
                 if spec not in self.STYLES:
-                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, o, addr, port)")
+                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, o, u, list, addr, port)")
                 style = self.STYLES[spec]
                 digits = int(spec[1:]) if spec.startswith("x") and len(spec) > 1 else 0
             if ref == "@fh":

@@ -22,8 +22,8 @@ enum Mount3XDR {
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
         XDRField("fhandle", parent: "mountres3_ok", type: "fhandle3", names: 0, hint: .fileHandle),  // 12
-        XDRField("auth_flavors", parent: "mountres3_ok", type: "int<>", names: 0, hint: .none),  // 13
-        XDRField("fhs_status", parent: "mountres3", type: "mountstat3", names: 1, hint: .none),  // 14
+        XDRField("auth_flavors", parent: "mountres3_ok", type: "int<>", names: 1, hint: .none),  // 13
+        XDRField("fhs_status", parent: "mountres3", type: "mountstat3", names: 2, hint: .none),  // 14
         XDRField("mountinfo", parent: "mountres3", type: "mountres3_ok", names: 0, hint: .none),  // 15
         XDRField("ml_hostname", parent: "mountbody", type: "name", names: 0, hint: .none),  // 16
         XDRField("ml_directory", parent: "mountbody", type: "dirpath", names: 0, hint: .none),  // 17
@@ -170,7 +170,20 @@ enum Mount3XDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 1:  // enum mountstat3
+        case 1:  // constants AUTH_*
+            switch value {
+            case 0: return "AUTH_NULL"
+            case 1: return "AUTH_UNIX"
+            case 2: return "AUTH_SHORT"
+            case 3: return "AUTH_DES"
+            case 4: return "AUTH_KRB"
+            case 6: return "AUTH_GSS"
+            case 390003: return "AUTH_GSS_KRB5"
+            case 390004: return "AUTH_GSS_KRB5I"
+            case 390005: return "AUTH_GSS_KRB5P"
+            default: return nil
+            }
+        case 2:  // enum mountstat3
             switch value {
             case 0: return "MNT3_OK"
             case 1: return "MNT3ERR_PERM"
@@ -206,19 +219,16 @@ enum Mount3XDR {
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.MOUNTPROC3_MNT_dirpath]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.mountres3_fhs_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.mountres3_mountinfo, F.mountres3_ok_fhandle]),
-        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.MOUNTPROC3_DUMP_mountlist]),
+        XDRSummaryItem(.list, prefix: "auth_flavors:", suffix: "", path: [F.mountres3_mountinfo, F.mountres3_ok_auth_flavors]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.MOUNTPROC3_UMNT_dirpath]),
-        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.MOUNTPROC3_EXPORT_exports]),
     ]
 
     static func summary(_ version: UInt32, _ procedure: UInt32, _ isReply: Bool) -> ArraySlice<XDRSummaryItem> {
         let range: Range<Int>
         switch (version, procedure, isReply) {
         case (3, 1, false): range = 0..<1
-        case (3, 1, true): range = 1..<3
-        case (3, 2, true): range = 3..<4
+        case (3, 1, true): range = 1..<4
         case (3, 3, false): range = 4..<5
-        case (3, 5, true): range = 5..<6
         default: return []
         }
         return summaryItems[range]

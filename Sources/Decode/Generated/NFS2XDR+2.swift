@@ -5,7 +5,7 @@ extension NFS2XDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 2:  // enum ftype
+        case 3:  // enum ftype
             switch value {
             case 0: return "NFNON"
             case 1: return "NFREG"
@@ -15,7 +15,7 @@ extension NFS2XDR {
             case 5: return "NFLNK"
             default: return nil
             }
-        case 3:  // enum stat
+        case 4:  // enum stat
             switch value {
             case 0: return "NFS_OK"
             case 1: return "NFSERR_PERM"

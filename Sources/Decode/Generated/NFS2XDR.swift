@@ -91,7 +91,7 @@ enum NFS2XDR {
     static let fields: [XDRField] = [
         XDRField("seconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 25
         XDRField("useconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 26
-        XDRField("type", parent: "fattr", type: "ftype", names: 2, hint: .none),  // 27
+        XDRField("type", parent: "fattr", type: "ftype", names: 3, hint: .none),  // 27
         XDRField("mode", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 28
         XDRField("nlink", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 29
         XDRField("uid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 30
@@ -111,17 +111,17 @@ enum NFS2XDR {
         XDRField("size", parent: "sattr", type: "unsigned int", names: 0, hint: .none),  // 44
         XDRField("atime", parent: "sattr", type: "timeval", names: 0, hint: .none),  // 45
         XDRField("mtime", parent: "sattr", type: "timeval", names: 0, hint: .none),  // 46
-        XDRField("status", parent: "attrstat", type: "stat", names: 3, hint: .none),  // 47
+        XDRField("status", parent: "attrstat", type: "stat", names: 4, hint: .none),  // 47
         XDRField("attributes", parent: "attrstat", type: "fattr", names: 0, hint: .none),  // 48
         XDRField("dir", parent: "diropargs", type: "fhandle", names: 0, hint: .fileHandle),  // 49
         XDRField("name", parent: "diropargs", type: "filename", names: 0, hint: .none),  // 50
         XDRField("file", parent: "diropokres", type: "fhandle", names: 0, hint: .fileHandle),  // 51
         XDRField("attributes", parent: "diropokres", type: "fattr", names: 0, hint: .none),  // 52
-        XDRField("status", parent: "diropres", type: "stat", names: 3, hint: .none),  // 53
+        XDRField("status", parent: "diropres", type: "stat", names: 4, hint: .none),  // 53
         XDRField("diropres", parent: "diropres", type: "diropokres", names: 0, hint: .none),  // 54
         XDRField("file", parent: "sattrargs", type: "fhandle", names: 0, hint: .fileHandle),  // 55
         XDRField("attributes", parent: "sattrargs", type: "sattr", names: 0, hint: .none),  // 56
-        XDRField("status", parent: "readlinkres", type: "stat", names: 3, hint: .none),  // 57
+        XDRField("status", parent: "readlinkres", type: "stat", names: 4, hint: .none),  // 57
         XDRField("data", parent: "readlinkres", type: "path", names: 0, hint: .none),  // 58
         XDRField("file", parent: "readargs", type: "fhandle", names: 0, hint: .fileHandle),  // 59
         XDRField("offset", parent: "readargs", type: "unsigned int", names: 0, hint: .none),  // 60
@@ -129,7 +129,7 @@ enum NFS2XDR {
         XDRField("totalcount", parent: "readargs", type: "unsigned int", names: 0, hint: .none),  // 62
         XDRField("attributes", parent: "readokres", type: "fattr", names: 0, hint: .none),  // 63
         XDRField("data", parent: "readokres", type: "opaque<8192>", names: 0, hint: .none),  // 64
-        XDRField("status", parent: "readres", type: "stat", names: 3, hint: .none),  // 65
+        XDRField("status", parent: "readres", type: "stat", names: 4, hint: .none),  // 65
         XDRField("reply", parent: "readres", type: "readokres", names: 0, hint: .none),  // 66
         XDRField("file", parent: "writeargs", type: "fhandle", names: 0, hint: .fileHandle),  // 67
         XDRField("beginoffset", parent: "writeargs", type: "unsigned int", names: 0, hint: .none),  // 68
@@ -153,22 +153,22 @@ enum NFS2XDR {
         XDRField("cookie", parent: "entry", type: "nfscookie", names: 0, hint: .none),  // 86
         XDRField("entries", parent: "readdirok", type: "entry*", names: 0, hint: .none),  // 87
         XDRField("eof", parent: "readdirok", type: "bool", names: 0, hint: .none),  // 88
-        XDRField("status", parent: "readdirres", type: "stat", names: 3, hint: .none),  // 89
+        XDRField("status", parent: "readdirres", type: "stat", names: 4, hint: .none),  // 89
         XDRField("readdirok", parent: "readdirres", type: "readdirok", names: 0, hint: .none),  // 90
         XDRField("tsize", parent: "statfsokres", type: "unsigned int", names: 0, hint: .none),  // 91
         XDRField("bsize", parent: "statfsokres", type: "unsigned int", names: 0, hint: .none),  // 92
         XDRField("blocks", parent: "statfsokres", type: "unsigned int", names: 0, hint: .none),  // 93
         XDRField("bfree", parent: "statfsokres", type: "unsigned int", names: 0, hint: .none),  // 94
         XDRField("bavail", parent: "statfsokres", type: "unsigned int", names: 0, hint: .none),  // 95
-        XDRField("status", parent: "statfsres", type: "stat", names: 3, hint: .none),  // 96
+        XDRField("status", parent: "statfsres", type: "stat", names: 4, hint: .none),  // 96
         XDRField("info", parent: "statfsres", type: "statfsokres", names: 0, hint: .none),  // 97
         XDRField("file", parent: "NFSPROC_GETATTR", type: "fhandle", names: 0, hint: .fileHandle),  // 98
         XDRField("file", parent: "NFSPROC_READLINK", type: "fhandle", names: 0, hint: .fileHandle),  // 99
-        XDRField("status", parent: "NFSPROC_REMOVE", type: "stat", names: 3, hint: .none),  // 100
-        XDRField("status", parent: "NFSPROC_RENAME", type: "stat", names: 3, hint: .none),  // 101
-        XDRField("status", parent: "NFSPROC_LINK", type: "stat", names: 3, hint: .none),  // 102
-        XDRField("status", parent: "NFSPROC_SYMLINK", type: "stat", names: 3, hint: .none),  // 103
-        XDRField("status", parent: "NFSPROC_RMDIR", type: "stat", names: 3, hint: .none),  // 104
+        XDRField("status", parent: "NFSPROC_REMOVE", type: "stat", names: 4, hint: .none),  // 100
+        XDRField("status", parent: "NFSPROC_RENAME", type: "stat", names: 4, hint: .none),  // 101
+        XDRField("status", parent: "NFSPROC_LINK", type: "stat", names: 4, hint: .none),  // 102
+        XDRField("status", parent: "NFSPROC_SYMLINK", type: "stat", names: 4, hint: .none),  // 103
+        XDRField("status", parent: "NFSPROC_RMDIR", type: "stat", names: 4, hint: .none),  // 104
         XDRField("file", parent: "NFSPROC_STATFS", type: "fhandle", names: 0, hint: .fileHandle),  // 105
     ]
 

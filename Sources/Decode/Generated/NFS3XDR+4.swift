@@ -371,7 +371,7 @@ extension NFS3XDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 4:  // enum ftype3
+        case 5:  // enum ftype3
             switch value {
             case 1: return "NF3REG"
             case 2: return "NF3DIR"
@@ -382,14 +382,14 @@ extension NFS3XDR {
             case 7: return "NF3FIFO"
             default: return nil
             }
-        case 5:  // enum time_how
+        case 6:  // enum time_how
             switch value {
             case 0: return "DONT_CHANGE"
             case 1: return "SET_TO_SERVER_TIME"
             case 2: return "SET_TO_CLIENT_TIME"
             default: return nil
             }
-        case 6:  // enum nfsstat3
+        case 7:  // enum nfsstat3
             switch value {
             case 0: return "NFS3_OK"
             case 1: return "NFS3ERR_PERM"
@@ -422,14 +422,14 @@ extension NFS3XDR {
             case 10008: return "NFS3ERR_JUKEBOX"
             default: return nil
             }
-        case 7:  // enum stable_how
+        case 8:  // enum stable_how
             switch value {
             case 0: return "UNSTABLE"
             case 1: return "DATA_SYNC"
             case 2: return "FILE_SYNC"
             default: return nil
             }
-        case 8:  // enum createmode3
+        case 9:  // enum createmode3
             switch value {
             case 0: return "UNCHECKED"
             case 1: return "GUARDED"

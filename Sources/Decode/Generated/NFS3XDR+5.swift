@@ -18,51 +18,62 @@ extension NFS3XDR {
         XDRSummaryItem(.value, prefix: "uid:", suffix: "", path: [F.SETATTR3args_new_attributes, F.sattr3_uid, F.set_uid3_uid]),
         XDRSummaryItem(.value, prefix: "gid:", suffix: "", path: [F.SETATTR3args_new_attributes, F.sattr3_gid, F.set_gid3_gid]),
         XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.SETATTR3args_new_attributes, F.sattr3_size, F.set_size3_size]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.SETATTR3res_status]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.LOOKUP3args_what, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.LOOKUP3args_what, F.diropargs3_name], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.LOOKUP3res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.LOOKUP3res_resok, F.LOOKUP3resok_object]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.ACCESS3args_object]),
-        XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.ACCESS3args_access]),
+        XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.ACCESS3args_access], digits: 2),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.ACCESS3res_status]),
-        XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.ACCESS3res_resok, F.ACCESS3resok_access]),
+        XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.ACCESS3res_resok, F.ACCESS3resok_access], digits: 2),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.READLINK3args_symlink]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READLINK3res_status]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.READLINK3res_resok, F.READLINK3resok_data]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.READ3args_file]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.READ3args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.READ3args_count]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.READ3args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.READ3args_count]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READ3res_status]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.READ3res_resok, F.READ3resok_count]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.READ3res_resok, F.READ3resok_eof]),
+        XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.READ3res_resok, F.READ3resok_eof]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.READ3res_resok, F.READ3resok_count]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.WRITE3args_file]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.WRITE3args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.WRITE3args_count]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.WRITE3args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.WRITE3args_count]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.WRITE3args_stable]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.WRITE3res_status]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.WRITE3res_resok, F.WRITE3resok_count]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.WRITE3res_resok, F.WRITE3resok_count]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.WRITE3res_resok, F.WRITE3resok_verf]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.WRITE3res_resok, F.WRITE3resok_committed]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.CREATE3args_where, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.CREATE3args_where, F.diropargs3_name], joined: true),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.CREATE3args_how, F.createhow3_mode]),
-        XDRSummaryItem(.octal, prefix: "mode:", suffix: "", path: [F.CREATE3args_how, F.createhow3_obj_attributes, F.sattr3_mode, F.set_mode3_mode]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.CREATE3res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.CREATE3res_resok, F.CREATE3resok_obj, F.post_op_fh3_handle]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.MKDIR3args_where, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.MKDIR3args_where, F.diropargs3_name], joined: true),
         XDRSummaryItem(.octal, prefix: "mode:", suffix: "", path: [F.MKDIR3args_attributes, F.sattr3_mode, F.set_mode3_mode]),
+        XDRSummaryItem(.value, prefix: "uid:", suffix: "", path: [F.MKDIR3args_attributes, F.sattr3_uid, F.set_uid3_uid]),
+        XDRSummaryItem(.value, prefix: "gid:", suffix: "", path: [F.MKDIR3args_attributes, F.sattr3_gid, F.set_gid3_gid]),
+        XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.MKDIR3args_attributes, F.sattr3_size, F.set_size3_size]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.MKDIR3res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.MKDIR3res_resok, F.MKDIR3resok_obj, F.post_op_fh3_handle]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.SYMLINK3args_where, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.SYMLINK3args_where, F.diropargs3_name], joined: true),
         XDRSummaryItem(.literal, prefix: "->", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.SYMLINK3args_symlink, F.symlinkdata3_symlink_data]),
+        XDRSummaryItem(.octal, prefix: "mode:", suffix: "", path: [F.SYMLINK3args_symlink, F.symlinkdata3_symlink_attributes, F.sattr3_mode, F.set_mode3_mode]),
+        XDRSummaryItem(.value, prefix: "uid:", suffix: "", path: [F.SYMLINK3args_symlink, F.symlinkdata3_symlink_attributes, F.sattr3_uid, F.set_uid3_uid]),
+        XDRSummaryItem(.value, prefix: "gid:", suffix: "", path: [F.SYMLINK3args_symlink, F.symlinkdata3_symlink_attributes, F.sattr3_gid, F.set_gid3_gid]),
+        XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.SYMLINK3args_symlink, F.symlinkdata3_symlink_attributes, F.sattr3_size, F.set_size3_size]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.SYMLINK3res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.SYMLINK3res_resok, F.SYMLINK3resok_obj, F.post_op_fh3_handle]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.MKNOD3args_what, F.mknoddata3_type]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.MKNOD3args_where, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.MKNOD3args_where, F.diropargs3_name], joined: true),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.MKNOD3args_what, F.mknoddata3_type]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.MKNOD3res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.MKNOD3res_resok, F.MKNOD3resok_obj, F.post_op_fh3_handle]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.REMOVE3args_object, F.diropargs3_dir]),
@@ -77,42 +88,36 @@ extension NFS3XDR {
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.RENAME3args_to, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.RENAME3args_to, F.diropargs3_name], joined: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.RENAME3res_status]),
-        XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.LINK3args_file]),
-        XDRSummaryItem(.literal, prefix: "->", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.LINK3args_link, F.diropargs3_dir]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.LINK3args_link, F.diropargs3_name], joined: true),
+        XDRSummaryItem(.literal, prefix: "->", suffix: "", path: []),
+        XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.LINK3args_file]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.LINK3res_status]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.READDIR3args_dir]),
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.READDIR3args_cookie]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.READDIR3args_count]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIR3args_cookieverf]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.READDIR3args_count]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READDIR3res_status]),
-        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_reply, F.dirlist3_entries]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_reply, F.dirlist3_eof]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_cookieverf]),
+        XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_reply, F.dirlist3_eof]),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.READDIRPLUS3args_dir]),
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.READDIRPLUS3args_cookie]),
-        XDRSummaryItem(.value, prefix: "dircount:", suffix: "", path: [F.READDIRPLUS3args_dircount]),
-        XDRSummaryItem(.value, prefix: "maxcount:", suffix: "", path: [F.READDIRPLUS3args_maxcount]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIRPLUS3args_cookieverf]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.READDIRPLUS3args_dircount]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READDIRPLUS3res_status]),
-        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_reply, F.dirlistplus3_entries]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_reply, F.dirlistplus3_eof]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_cookieverf]),
+        XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_reply, F.dirlistplus3_eof]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.FSSTAT3args_fsroot]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.FSSTAT3res_status]),
-        XDRSummaryItem(.value, prefix: "tbytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_tbytes]),
-        XDRSummaryItem(.value, prefix: "fbytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_fbytes]),
-        XDRSummaryItem(.value, prefix: "abytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_abytes]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.FSINFO3args_fsroot]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.FSINFO3res_status]),
-        XDRSummaryItem(.value, prefix: "rtmax:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_rtmax]),
-        XDRSummaryItem(.value, prefix: "wtmax:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_wtmax]),
-        XDRSummaryItem(.value, prefix: "maxfilesize:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_maxfilesize]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.PATHCONF3args_object]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.PATHCONF3res_status]),
-        XDRSummaryItem(.value, prefix: "linkmax:", suffix: "", path: [F.PATHCONF3res_resok, F.PATHCONF3resok_linkmax]),
-        XDRSummaryItem(.value, prefix: "name_max:", suffix: "", path: [F.PATHCONF3res_resok, F.PATHCONF3resok_name_max]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.COMMIT3args_file]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.COMMIT3args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.COMMIT3args_count]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.COMMIT3args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.COMMIT3args_count]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.COMMIT3res_status]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.COMMIT3res_resok, F.COMMIT3resok_verf]),
     ]
 
     static func summary(_ version: UInt32, _ procedure: UInt32, _ isReply: Bool) -> ArraySlice<XDRSummaryItem> {
@@ -120,46 +125,46 @@ extension NFS3XDR {
         switch (version, procedure, isReply) {
         case (3, 1, false): range = 0..<1
         case (3, 1, true): range = 1..<9
-        case (3, 2, false): range = 9..<14
-        case (3, 2, true): range = 14..<15
-        case (3, 3, false): range = 15..<17
-        case (3, 3, true): range = 17..<19
-        case (3, 4, false): range = 19..<21
-        case (3, 4, true): range = 21..<23
-        case (3, 5, false): range = 23..<24
-        case (3, 5, true): range = 24..<26
-        case (3, 6, false): range = 26..<29
-        case (3, 6, true): range = 29..<32
-        case (3, 7, false): range = 32..<36
-        case (3, 7, true): range = 36..<39
-        case (3, 8, false): range = 39..<43
-        case (3, 8, true): range = 43..<45
-        case (3, 9, false): range = 45..<48
-        case (3, 9, true): range = 48..<50
-        case (3, 10, false): range = 50..<54
-        case (3, 10, true): range = 54..<56
-        case (3, 11, false): range = 56..<59
-        case (3, 11, true): range = 59..<61
-        case (3, 12, false): range = 61..<63
-        case (3, 12, true): range = 63..<64
-        case (3, 13, false): range = 64..<66
-        case (3, 13, true): range = 66..<67
-        case (3, 14, false): range = 67..<72
-        case (3, 14, true): range = 72..<73
-        case (3, 15, false): range = 73..<77
-        case (3, 15, true): range = 77..<78
-        case (3, 16, false): range = 78..<81
-        case (3, 16, true): range = 81..<84
-        case (3, 17, false): range = 84..<88
-        case (3, 17, true): range = 88..<91
-        case (3, 18, false): range = 91..<92
-        case (3, 18, true): range = 92..<96
-        case (3, 19, false): range = 96..<97
-        case (3, 19, true): range = 97..<101
-        case (3, 20, false): range = 101..<102
-        case (3, 20, true): range = 102..<105
-        case (3, 21, false): range = 105..<108
-        case (3, 21, true): range = 108..<109
+        case (3, 2, false): range = 9..<15
+        case (3, 2, true): range = 15..<16
+        case (3, 3, false): range = 16..<18
+        case (3, 3, true): range = 18..<20
+        case (3, 4, false): range = 20..<22
+        case (3, 4, true): range = 22..<24
+        case (3, 5, false): range = 24..<25
+        case (3, 5, true): range = 25..<27
+        case (3, 6, false): range = 27..<30
+        case (3, 6, true): range = 30..<33
+        case (3, 7, false): range = 33..<37
+        case (3, 7, true): range = 37..<41
+        case (3, 8, false): range = 41..<44
+        case (3, 8, true): range = 44..<46
+        case (3, 9, false): range = 46..<53
+        case (3, 9, true): range = 53..<55
+        case (3, 10, false): range = 55..<64
+        case (3, 10, true): range = 64..<66
+        case (3, 11, false): range = 66..<70
+        case (3, 11, true): range = 70..<72
+        case (3, 12, false): range = 72..<74
+        case (3, 12, true): range = 74..<75
+        case (3, 13, false): range = 75..<77
+        case (3, 13, true): range = 77..<78
+        case (3, 14, false): range = 78..<83
+        case (3, 14, true): range = 83..<84
+        case (3, 15, false): range = 84..<88
+        case (3, 15, true): range = 88..<89
+        case (3, 16, false): range = 89..<93
+        case (3, 16, true): range = 93..<96
+        case (3, 17, false): range = 96..<100
+        case (3, 17, true): range = 100..<103
+        case (3, 18, false): range = 103..<104
+        case (3, 18, true): range = 104..<105
+        case (3, 19, false): range = 105..<106
+        case (3, 19, true): range = 106..<107
+        case (3, 20, false): range = 107..<108
+        case (3, 20, true): range = 108..<109
+        case (3, 21, false): range = 109..<112
+        case (3, 21, true): range = 112..<114
         default: return []
         }
         return summaryItems[range]

@@ -282,7 +282,7 @@ enum NFS3XDR {
         XDRField("specdata2", parent: "specdata3", type: "uint32", names: 0, hint: .none),  // 107
         XDRField("seconds", parent: "nfstime3", type: "uint32", names: 0, hint: .none),  // 108
         XDRField("nseconds", parent: "nfstime3", type: "uint32", names: 0, hint: .none),  // 109
-        XDRField("type", parent: "fattr3", type: "ftype3", names: 4, hint: .none),  // 110
+        XDRField("type", parent: "fattr3", type: "ftype3", names: 5, hint: .none),  // 110
         XDRField("mode", parent: "fattr3", type: "mode3", names: 0, hint: .none),  // 111
         XDRField("nlink", parent: "fattr3", type: "uint32", names: 0, hint: .none),  // 112
         XDRField("uid", parent: "fattr3", type: "uid3", names: 0, hint: .none),  // 113
@@ -314,9 +314,9 @@ enum NFS3XDR {
         XDRField("gid", parent: "set_gid3", type: "gid3", names: 0, hint: .none),  // 139
         XDRField("set_it", parent: "set_size3", type: "bool", names: 0, hint: .none),  // 140
         XDRField("size", parent: "set_size3", type: "size3", names: 0, hint: .none),  // 141
-        XDRField("set_it", parent: "set_atime", type: "time_how", names: 5, hint: .none),  // 142
+        XDRField("set_it", parent: "set_atime", type: "time_how", names: 6, hint: .none),  // 142
         XDRField("atime", parent: "set_atime", type: "nfstime3", names: 0, hint: .none),  // 143
-        XDRField("set_it", parent: "set_mtime", type: "time_how", names: 5, hint: .none),  // 144
+        XDRField("set_it", parent: "set_mtime", type: "time_how", names: 6, hint: .none),  // 144
         XDRField("mtime", parent: "set_mtime", type: "nfstime3", names: 0, hint: .none),  // 145
         XDRField("mode", parent: "sattr3", type: "set_mode3", names: 0, hint: .none),  // 146
         XDRField("uid", parent: "sattr3", type: "set_uid3", names: 0, hint: .none),  // 147
@@ -328,7 +328,7 @@ enum NFS3XDR {
         XDRField("name", parent: "diropargs3", type: "filename3", names: 0, hint: .none),  // 153
         XDRField("object", parent: "GETATTR3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 154
         XDRField("obj_attributes", parent: "GETATTR3resok", type: "fattr3", names: 0, hint: .none),  // 155
-        XDRField("status", parent: "GETATTR3res", type: "nfsstat3", names: 6, hint: .none),  // 156
+        XDRField("status", parent: "GETATTR3res", type: "nfsstat3", names: 7, hint: .none),  // 156
         XDRField("resok", parent: "GETATTR3res", type: "GETATTR3resok", names: 0, hint: .none),  // 157
         XDRField("check", parent: "sattrguard3", type: "bool", names: 0, hint: .none),  // 158
         XDRField("obj_ctime", parent: "sattrguard3", type: "nfstime3", names: 0, hint: .none),  // 159
@@ -337,7 +337,7 @@ enum NFS3XDR {
         XDRField("guard", parent: "SETATTR3args", type: "sattrguard3", names: 0, hint: .none),  // 162
         XDRField("obj_wcc", parent: "SETATTR3resok", type: "wcc_data", names: 0, hint: .none),  // 163
         XDRField("obj_wcc", parent: "SETATTR3resfail", type: "wcc_data", names: 0, hint: .none),  // 164
-        XDRField("status", parent: "SETATTR3res", type: "nfsstat3", names: 6, hint: .none),  // 165
+        XDRField("status", parent: "SETATTR3res", type: "nfsstat3", names: 7, hint: .none),  // 165
         XDRField("resok", parent: "SETATTR3res", type: "SETATTR3resok", names: 0, hint: .none),  // 166
         XDRField("resfail", parent: "SETATTR3res", type: "SETATTR3resfail", names: 0, hint: .none),  // 167
         XDRField("what", parent: "LOOKUP3args", type: "diropargs3", names: 0, hint: .none),  // 168
@@ -345,7 +345,7 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "LOOKUP3resok", type: "post_op_attr", names: 0, hint: .none),  // 170
         XDRField("dir_attributes", parent: "LOOKUP3resok", type: "post_op_attr", names: 0, hint: .none),  // 171
         XDRField("dir_attributes", parent: "LOOKUP3resfail", type: "post_op_attr", names: 0, hint: .none),  // 172
-        XDRField("status", parent: "LOOKUP3res", type: "nfsstat3", names: 6, hint: .none),  // 173
+        XDRField("status", parent: "LOOKUP3res", type: "nfsstat3", names: 7, hint: .none),  // 173
         XDRField("resok", parent: "LOOKUP3res", type: "LOOKUP3resok", names: 0, hint: .none),  // 174
         XDRField("resfail", parent: "LOOKUP3res", type: "LOOKUP3resfail", names: 0, hint: .none),  // 175
         XDRField("object", parent: "ACCESS3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 176
@@ -353,14 +353,14 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "ACCESS3resok", type: "post_op_attr", names: 0, hint: .none),  // 178
         XDRField("access", parent: "ACCESS3resok", type: "uint32", names: 0, hint: .hex),  // 179
         XDRField("obj_attributes", parent: "ACCESS3resfail", type: "post_op_attr", names: 0, hint: .none),  // 180
-        XDRField("status", parent: "ACCESS3res", type: "nfsstat3", names: 6, hint: .none),  // 181
+        XDRField("status", parent: "ACCESS3res", type: "nfsstat3", names: 7, hint: .none),  // 181
         XDRField("resok", parent: "ACCESS3res", type: "ACCESS3resok", names: 0, hint: .none),  // 182
         XDRField("resfail", parent: "ACCESS3res", type: "ACCESS3resfail", names: 0, hint: .none),  // 183
         XDRField("symlink", parent: "READLINK3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 184
         XDRField("symlink_attributes", parent: "READLINK3resok", type: "post_op_attr", names: 0, hint: .none),  // 185
         XDRField("data", parent: "READLINK3resok", type: "nfspath3", names: 0, hint: .none),  // 186
         XDRField("symlink_attributes", parent: "READLINK3resfail", type: "post_op_attr", names: 0, hint: .none),  // 187
-        XDRField("status", parent: "READLINK3res", type: "nfsstat3", names: 6, hint: .none),  // 188
+        XDRField("status", parent: "READLINK3res", type: "nfsstat3", names: 7, hint: .none),  // 188
         XDRField("resok", parent: "READLINK3res", type: "READLINK3resok", names: 0, hint: .none),  // 189
         XDRField("resfail", parent: "READLINK3res", type: "READLINK3resfail", names: 0, hint: .none),  // 190
         XDRField("file", parent: "READ3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 191
@@ -371,23 +371,23 @@ enum NFS3XDR {
         XDRField("eof", parent: "READ3resok", type: "bool", names: 0, hint: .none),  // 196
         XDRField("data", parent: "READ3resok", type: "opaque<>", names: 0, hint: .none),  // 197
         XDRField("file_attributes", parent: "READ3resfail", type: "post_op_attr", names: 0, hint: .none),  // 198
-        XDRField("status", parent: "READ3res", type: "nfsstat3", names: 6, hint: .none),  // 199
+        XDRField("status", parent: "READ3res", type: "nfsstat3", names: 7, hint: .none),  // 199
         XDRField("resok", parent: "READ3res", type: "READ3resok", names: 0, hint: .none),  // 200
         XDRField("resfail", parent: "READ3res", type: "READ3resfail", names: 0, hint: .none),  // 201
         XDRField("file", parent: "WRITE3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 202
         XDRField("offset", parent: "WRITE3args", type: "offset3", names: 0, hint: .none),  // 203
         XDRField("count", parent: "WRITE3args", type: "count3", names: 0, hint: .none),  // 204
-        XDRField("stable", parent: "WRITE3args", type: "stable_how", names: 7, hint: .none),  // 205
+        XDRField("stable", parent: "WRITE3args", type: "stable_how", names: 8, hint: .none),  // 205
         XDRField("data", parent: "WRITE3args", type: "opaque<>", names: 0, hint: .none),  // 206
         XDRField("file_wcc", parent: "WRITE3resok", type: "wcc_data", names: 0, hint: .none),  // 207
         XDRField("count", parent: "WRITE3resok", type: "count3", names: 0, hint: .none),  // 208
-        XDRField("committed", parent: "WRITE3resok", type: "stable_how", names: 7, hint: .none),  // 209
+        XDRField("committed", parent: "WRITE3resok", type: "stable_how", names: 8, hint: .none),  // 209
         XDRField("verf", parent: "WRITE3resok", type: "writeverf3", names: 0, hint: .none),  // 210
         XDRField("file_wcc", parent: "WRITE3resfail", type: "wcc_data", names: 0, hint: .none),  // 211
-        XDRField("status", parent: "WRITE3res", type: "nfsstat3", names: 6, hint: .none),  // 212
+        XDRField("status", parent: "WRITE3res", type: "nfsstat3", names: 7, hint: .none),  // 212
         XDRField("resok", parent: "WRITE3res", type: "WRITE3resok", names: 0, hint: .none),  // 213
         XDRField("resfail", parent: "WRITE3res", type: "WRITE3resfail", names: 0, hint: .none),  // 214
-        XDRField("mode", parent: "createhow3", type: "createmode3", names: 8, hint: .none),  // 215
+        XDRField("mode", parent: "createhow3", type: "createmode3", names: 9, hint: .none),  // 215
         XDRField("obj_attributes", parent: "createhow3", type: "sattr3", names: 0, hint: .none),  // 216
         XDRField("verf", parent: "createhow3", type: "createverf3", names: 0, hint: .none),  // 217
         XDRField("where", parent: "CREATE3args", type: "diropargs3", names: 0, hint: .none),  // 218
@@ -396,7 +396,7 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "CREATE3resok", type: "post_op_attr", names: 0, hint: .none),  // 221
         XDRField("dir_wcc", parent: "CREATE3resok", type: "wcc_data", names: 0, hint: .none),  // 222
         XDRField("dir_wcc", parent: "CREATE3resfail", type: "wcc_data", names: 0, hint: .none),  // 223
-        XDRField("status", parent: "CREATE3res", type: "nfsstat3", names: 6, hint: .none),  // 224
+        XDRField("status", parent: "CREATE3res", type: "nfsstat3", names: 7, hint: .none),  // 224
         XDRField("resok", parent: "CREATE3res", type: "CREATE3resok", names: 0, hint: .none),  // 225
         XDRField("resfail", parent: "CREATE3res", type: "CREATE3resfail", names: 0, hint: .none),  // 226
         XDRField("where", parent: "MKDIR3args", type: "diropargs3", names: 0, hint: .none),  // 227
@@ -405,7 +405,7 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "MKDIR3resok", type: "post_op_attr", names: 0, hint: .none),  // 230
         XDRField("dir_wcc", parent: "MKDIR3resok", type: "wcc_data", names: 0, hint: .none),  // 231
         XDRField("dir_wcc", parent: "MKDIR3resfail", type: "wcc_data", names: 0, hint: .none),  // 232
-        XDRField("status", parent: "MKDIR3res", type: "nfsstat3", names: 6, hint: .none),  // 233
+        XDRField("status", parent: "MKDIR3res", type: "nfsstat3", names: 7, hint: .none),  // 233
         XDRField("resok", parent: "MKDIR3res", type: "MKDIR3resok", names: 0, hint: .none),  // 234
         XDRField("resfail", parent: "MKDIR3res", type: "MKDIR3resfail", names: 0, hint: .none),  // 235
         XDRField("symlink_attributes", parent: "symlinkdata3", type: "sattr3", names: 0, hint: .none),  // 236
@@ -416,12 +416,12 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "SYMLINK3resok", type: "post_op_attr", names: 0, hint: .none),  // 241
         XDRField("dir_wcc", parent: "SYMLINK3resok", type: "wcc_data", names: 0, hint: .none),  // 242
         XDRField("dir_wcc", parent: "SYMLINK3resfail", type: "wcc_data", names: 0, hint: .none),  // 243
-        XDRField("status", parent: "SYMLINK3res", type: "nfsstat3", names: 6, hint: .none),  // 244
+        XDRField("status", parent: "SYMLINK3res", type: "nfsstat3", names: 7, hint: .none),  // 244
         XDRField("resok", parent: "SYMLINK3res", type: "SYMLINK3resok", names: 0, hint: .none),  // 245
         XDRField("resfail", parent: "SYMLINK3res", type: "SYMLINK3resfail", names: 0, hint: .none),  // 246
         XDRField("dev_attributes", parent: "devicedata3", type: "sattr3", names: 0, hint: .none),  // 247
         XDRField("spec", parent: "devicedata3", type: "specdata3", names: 0, hint: .none),  // 248
-        XDRField("type", parent: "mknoddata3", type: "ftype3", names: 4, hint: .none),  // 249
+        XDRField("type", parent: "mknoddata3", type: "ftype3", names: 5, hint: .none),  // 249
         XDRField("device", parent: "mknoddata3", type: "devicedata3", names: 0, hint: .none),  // 250
         XDRField("pipe_attributes", parent: "mknoddata3", type: "sattr3", names: 0, hint: .none),  // 251
         XDRField("where", parent: "MKNOD3args", type: "diropargs3", names: 0, hint: .none),  // 252
@@ -430,19 +430,19 @@ enum NFS3XDR {
         XDRField("obj_attributes", parent: "MKNOD3resok", type: "post_op_attr", names: 0, hint: .none),  // 255
         XDRField("dir_wcc", parent: "MKNOD3resok", type: "wcc_data", names: 0, hint: .none),  // 256
         XDRField("dir_wcc", parent: "MKNOD3resfail", type: "wcc_data", names: 0, hint: .none),  // 257
-        XDRField("status", parent: "MKNOD3res", type: "nfsstat3", names: 6, hint: .none),  // 258
+        XDRField("status", parent: "MKNOD3res", type: "nfsstat3", names: 7, hint: .none),  // 258
         XDRField("resok", parent: "MKNOD3res", type: "MKNOD3resok", names: 0, hint: .none),  // 259
         XDRField("resfail", parent: "MKNOD3res", type: "MKNOD3resfail", names: 0, hint: .none),  // 260
         XDRField("object", parent: "REMOVE3args", type: "diropargs3", names: 0, hint: .none),  // 261
         XDRField("dir_wcc", parent: "REMOVE3resok", type: "wcc_data", names: 0, hint: .none),  // 262
         XDRField("dir_wcc", parent: "REMOVE3resfail", type: "wcc_data", names: 0, hint: .none),  // 263
-        XDRField("status", parent: "REMOVE3res", type: "nfsstat3", names: 6, hint: .none),  // 264
+        XDRField("status", parent: "REMOVE3res", type: "nfsstat3", names: 7, hint: .none),  // 264
         XDRField("resok", parent: "REMOVE3res", type: "REMOVE3resok", names: 0, hint: .none),  // 265
         XDRField("resfail", parent: "REMOVE3res", type: "REMOVE3resfail", names: 0, hint: .none),  // 266
         XDRField("object", parent: "RMDIR3args", type: "diropargs3", names: 0, hint: .none),  // 267
         XDRField("dir_wcc", parent: "RMDIR3resok", type: "wcc_data", names: 0, hint: .none),  // 268
         XDRField("dir_wcc", parent: "RMDIR3resfail", type: "wcc_data", names: 0, hint: .none),  // 269
-        XDRField("status", parent: "RMDIR3res", type: "nfsstat3", names: 6, hint: .none),  // 270
+        XDRField("status", parent: "RMDIR3res", type: "nfsstat3", names: 7, hint: .none),  // 270
         XDRField("resok", parent: "RMDIR3res", type: "RMDIR3resok", names: 0, hint: .none),  // 271
         XDRField("resfail", parent: "RMDIR3res", type: "RMDIR3resfail", names: 0, hint: .none),  // 272
         XDRField("from", parent: "RENAME3args", type: "diropargs3", names: 0, hint: .none),  // 273
@@ -451,7 +451,7 @@ enum NFS3XDR {
         XDRField("todir_wcc", parent: "RENAME3resok", type: "wcc_data", names: 0, hint: .none),  // 276
         XDRField("fromdir_wcc", parent: "RENAME3resfail", type: "wcc_data", names: 0, hint: .none),  // 277
         XDRField("todir_wcc", parent: "RENAME3resfail", type: "wcc_data", names: 0, hint: .none),  // 278
-        XDRField("status", parent: "RENAME3res", type: "nfsstat3", names: 6, hint: .none),  // 279
+        XDRField("status", parent: "RENAME3res", type: "nfsstat3", names: 7, hint: .none),  // 279
         XDRField("resok", parent: "RENAME3res", type: "RENAME3resok", names: 0, hint: .none),  // 280
         XDRField("resfail", parent: "RENAME3res", type: "RENAME3resfail", names: 0, hint: .none),  // 281
         XDRField("file", parent: "LINK3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 282
@@ -460,7 +460,7 @@ enum NFS3XDR {
         XDRField("linkdir_wcc", parent: "LINK3resok", type: "wcc_data", names: 0, hint: .none),  // 285
         XDRField("file_attributes", parent: "LINK3resfail", type: "post_op_attr", names: 0, hint: .none),  // 286
         XDRField("linkdir_wcc", parent: "LINK3resfail", type: "wcc_data", names: 0, hint: .none),  // 287
-        XDRField("status", parent: "LINK3res", type: "nfsstat3", names: 6, hint: .none),  // 288
+        XDRField("status", parent: "LINK3res", type: "nfsstat3", names: 7, hint: .none),  // 288
         XDRField("resok", parent: "LINK3res", type: "LINK3resok", names: 0, hint: .none),  // 289
         XDRField("resfail", parent: "LINK3res", type: "LINK3resfail", names: 0, hint: .none),  // 290
         XDRField("dir", parent: "READDIR3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 291
@@ -476,7 +476,7 @@ enum NFS3XDR {
         XDRField("cookieverf", parent: "READDIR3resok", type: "cookieverf3", names: 0, hint: .none),  // 301
         XDRField("reply", parent: "READDIR3resok", type: "dirlist3", names: 0, hint: .none),  // 302
         XDRField("dir_attributes", parent: "READDIR3resfail", type: "post_op_attr", names: 0, hint: .none),  // 303
-        XDRField("status", parent: "READDIR3res", type: "nfsstat3", names: 6, hint: .none),  // 304
+        XDRField("status", parent: "READDIR3res", type: "nfsstat3", names: 7, hint: .none),  // 304
         XDRField("resok", parent: "READDIR3res", type: "READDIR3resok", names: 0, hint: .none),  // 305
         XDRField("resfail", parent: "READDIR3res", type: "READDIR3resfail", names: 0, hint: .none),  // 306
         XDRField("dir", parent: "READDIRPLUS3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 307
@@ -495,7 +495,7 @@ enum NFS3XDR {
         XDRField("cookieverf", parent: "READDIRPLUS3resok", type: "cookieverf3", names: 0, hint: .none),  // 320
         XDRField("reply", parent: "READDIRPLUS3resok", type: "dirlistplus3", names: 0, hint: .none),  // 321
         XDRField("dir_attributes", parent: "READDIRPLUS3resfail", type: "post_op_attr", names: 0, hint: .none),  // 322
-        XDRField("status", parent: "READDIRPLUS3res", type: "nfsstat3", names: 6, hint: .none),  // 323
+        XDRField("status", parent: "READDIRPLUS3res", type: "nfsstat3", names: 7, hint: .none),  // 323
         XDRField("resok", parent: "READDIRPLUS3res", type: "READDIRPLUS3resok", names: 0, hint: .none),  // 324
         XDRField("resfail", parent: "READDIRPLUS3res", type: "READDIRPLUS3resfail", names: 0, hint: .none),  // 325
         XDRField("fsroot", parent: "FSSTAT3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 326
@@ -508,7 +508,7 @@ enum NFS3XDR {
         XDRField("afiles", parent: "FSSTAT3resok", type: "size3", names: 0, hint: .none),  // 333
         XDRField("invarsec", parent: "FSSTAT3resok", type: "uint32", names: 0, hint: .none),  // 334
         XDRField("obj_attributes", parent: "FSSTAT3resfail", type: "post_op_attr", names: 0, hint: .none),  // 335
-        XDRField("status", parent: "FSSTAT3res", type: "nfsstat3", names: 6, hint: .none),  // 336
+        XDRField("status", parent: "FSSTAT3res", type: "nfsstat3", names: 7, hint: .none),  // 336
         XDRField("resok", parent: "FSSTAT3res", type: "FSSTAT3resok", names: 0, hint: .none),  // 337
         XDRField("resfail", parent: "FSSTAT3res", type: "FSSTAT3resfail", names: 0, hint: .none),  // 338
         XDRField("fsroot", parent: "FSINFO3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 339
@@ -524,7 +524,7 @@ enum NFS3XDR {
         XDRField("time_delta", parent: "FSINFO3resok", type: "nfstime3", names: 0, hint: .none),  // 349
         XDRField("properties", parent: "FSINFO3resok", type: "uint32", names: 0, hint: .hex),  // 350
         XDRField("obj_attributes", parent: "FSINFO3resfail", type: "post_op_attr", names: 0, hint: .none),  // 351
-        XDRField("status", parent: "FSINFO3res", type: "nfsstat3", names: 6, hint: .none),  // 352
+        XDRField("status", parent: "FSINFO3res", type: "nfsstat3", names: 7, hint: .none),  // 352
         XDRField("resok", parent: "FSINFO3res", type: "FSINFO3resok", names: 0, hint: .none),  // 353
         XDRField("resfail", parent: "FSINFO3res", type: "FSINFO3resfail", names: 0, hint: .none),  // 354
         XDRField("object", parent: "PATHCONF3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 355
@@ -536,7 +536,7 @@ enum NFS3XDR {
         XDRField("case_insensitive", parent: "PATHCONF3resok", type: "bool", names: 0, hint: .none),  // 361
         XDRField("case_preserving", parent: "PATHCONF3resok", type: "bool", names: 0, hint: .none),  // 362
         XDRField("obj_attributes", parent: "PATHCONF3resfail", type: "post_op_attr", names: 0, hint: .none),  // 363
-        XDRField("status", parent: "PATHCONF3res", type: "nfsstat3", names: 6, hint: .none),  // 364
+        XDRField("status", parent: "PATHCONF3res", type: "nfsstat3", names: 7, hint: .none),  // 364
         XDRField("resok", parent: "PATHCONF3res", type: "PATHCONF3resok", names: 0, hint: .none),  // 365
         XDRField("resfail", parent: "PATHCONF3res", type: "PATHCONF3resfail", names: 0, hint: .none),  // 366
         XDRField("file", parent: "COMMIT3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 367
@@ -545,7 +545,7 @@ enum NFS3XDR {
         XDRField("file_wcc", parent: "COMMIT3resok", type: "wcc_data", names: 0, hint: .none),  // 370
         XDRField("verf", parent: "COMMIT3resok", type: "writeverf3", names: 0, hint: .none),  // 371
         XDRField("file_wcc", parent: "COMMIT3resfail", type: "wcc_data", names: 0, hint: .none),  // 372
-        XDRField("status", parent: "COMMIT3res", type: "nfsstat3", names: 6, hint: .none),  // 373
+        XDRField("status", parent: "COMMIT3res", type: "nfsstat3", names: 7, hint: .none),  // 373
         XDRField("resok", parent: "COMMIT3res", type: "COMMIT3resok", names: 0, hint: .none),  // 374
         XDRField("resfail", parent: "COMMIT3res", type: "COMMIT3resfail", names: 0, hint: .none),  // 375
     ]

@@ -31,13 +31,13 @@ extension NFS4XDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 9:  // enum time_how4
+        case 10:  // enum time_how4
             switch value {
             case 0: return "SET_TO_SERVER_TIME4"
             case 1: return "SET_TO_CLIENT_TIME4"
             default: return nil
             }
-        case 10:  // enum layouttype4
+        case 11:  // enum layouttype4
             switch value {
             case 1: return "LAYOUT4_NFSV4_1_FILES"
             case 2: return "LAYOUT4_OSD2_OBJECTS"
@@ -45,21 +45,21 @@ extension NFS4XDR {
             case 4: return "LAYOUT4_FLEX_FILES"
             default: return nil
             }
-        case 11:  // enum layoutiomode4
+        case 12:  // enum layoutiomode4
             switch value {
             case 1: return "LAYOUTIOMODE4_READ"
             case 2: return "LAYOUTIOMODE4_RW"
             case 3: return "LAYOUTIOMODE4_ANY"
             default: return nil
             }
-        case 12:  // enum layoutreturn_type4
+        case 13:  // enum layoutreturn_type4
             switch value {
             case 1: return "LAYOUTRETURN4_FILE"
             case 2: return "LAYOUTRETURN4_FSID"
             case 3: return "LAYOUTRETURN4_ALL"
             default: return nil
             }
-        case 13:  // enum fs4_status_type
+        case 14:  // enum fs4_status_type
             switch value {
             case 1: return "STATUS4_FIXED"
             case 2: return "STATUS4_UPDATED"
@@ -68,21 +68,21 @@ extension NFS4XDR {
             case 5: return "STATUS4_REFERRAL"
             default: return nil
             }
-        case 14:  // enum netloc_type4
+        case 15:  // enum netloc_type4
             switch value {
             case 1: return "NL4_NAME"
             case 2: return "NL4_URL"
             case 3: return "NL4_NETADDR"
             default: return nil
             }
-        case 15:  // enum stable_how4
+        case 16:  // enum stable_how4
             switch value {
             case 0: return "UNSTABLE4"
             case 1: return "DATA_SYNC4"
             case 2: return "FILE_SYNC4"
             default: return nil
             }
-        case 16:  // enum nfs_ftype4
+        case 17:  // enum nfs_ftype4
             switch value {
             case 1: return "NF4REG"
             case 2: return "NF4DIR"
@@ -95,7 +95,7 @@ extension NFS4XDR {
             case 9: return "NF4NAMEDATTR"
             default: return nil
             }
-        case 17:  // enum nfsstat4
+        case 18:  // enum nfsstat4
             switch value {
             case 0: return "NFS4_OK"
             case 1: return "NFS4ERR_PERM"
@@ -212,7 +212,7 @@ extension NFS4XDR {
             case 10096: return "NFS4ERR_XATTR2BIG"
             default: return nil
             }
-        case 18:  // enum change_attr_type4
+        case 19:  // enum change_attr_type4
             switch value {
             case 0: return "NFS4_CHANGE_TYPE_IS_MONOTONIC_INCR"
             case 1: return "NFS4_CHANGE_TYPE_IS_VERSION_COUNTER"
@@ -221,7 +221,7 @@ extension NFS4XDR {
             case 4: return "NFS4_CHANGE_TYPE_IS_UNDEFINED"
             default: return nil
             }
-        case 19:  // enum nfs_lock_type4
+        case 20:  // enum nfs_lock_type4
             switch value {
             case 1: return "READ_LT"
             case 2: return "WRITE_LT"
@@ -229,7 +229,7 @@ extension NFS4XDR {
             case 4: return "WRITEW_LT"
             default: return nil
             }
-        case 20:  // enum createmode4
+        case 21:  // enum createmode4
             switch value {
             case 0: return "UNCHECKED4"
             case 1: return "GUARDED4"
@@ -237,19 +237,19 @@ extension NFS4XDR {
             case 3: return "EXCLUSIVE4_1"
             default: return nil
             }
-        case 21:  // enum opentype4
+        case 22:  // enum opentype4
             switch value {
             case 0: return "OPEN4_NOCREATE"
             case 1: return "OPEN4_CREATE"
             default: return nil
             }
-        case 22:  // enum limit_by4
+        case 23:  // enum limit_by4
             switch value {
             case 1: return "NFS_LIMIT_SIZE"
             case 2: return "NFS_LIMIT_BLOCKS"
             default: return nil
             }
-        case 23:  // enum open_claim_type4
+        case 24:  // enum open_claim_type4
             switch value {
             case 0: return "CLAIM_NULL"
             case 1: return "CLAIM_PREVIOUS"
@@ -260,7 +260,7 @@ extension NFS4XDR {
             case 6: return "CLAIM_DELEG_PREV_FH"
             default: return nil
             }
-        case 24:  // enum open_delegation_type4
+        case 25:  // enum open_delegation_type4
             switch value {
             case 0: return "OPEN_DELEGATE_NONE"
             case 1: return "OPEN_DELEGATE_READ"
@@ -270,7 +270,7 @@ extension NFS4XDR {
             case 5: return "OPEN_DELEGATE_WRITE_ATTRS_DELEG"
             default: return nil
             }
-        case 25:  // enum why_no_delegation4
+        case 26:  // enum why_no_delegation4
             switch value {
             case 0: return "WND4_NOT_WANTED"
             case 1: return "WND4_CONTENTION"
@@ -283,14 +283,14 @@ extension NFS4XDR {
             case 8: return "WND4_IS_DIR"
             default: return nil
             }
-        case 26:  // enum rpc_gss_svc_t
+        case 27:  // enum rpc_gss_svc_t
             switch value {
             case 1: return "RPC_GSS_SVC_NONE"
             case 2: return "RPC_GSS_SVC_INTEGRITY"
             case 3: return "RPC_GSS_SVC_PRIVACY"
             default: return nil
             }
-        case 27:  // enum channel_dir_from_client4
+        case 28:  // enum channel_dir_from_client4
             switch value {
             case 1: return "CDFC4_FORE"
             case 2: return "CDFC4_BACK"
@@ -298,27 +298,27 @@ extension NFS4XDR {
             case 7: return "CDFC4_BACK_OR_BOTH"
             default: return nil
             }
-        case 28:  // enum channel_dir_from_server4
+        case 29:  // enum channel_dir_from_server4
             switch value {
             case 1: return "CDFS4_FORE"
             case 2: return "CDFS4_BACK"
             case 3: return "CDFS4_BOTH"
             default: return nil
             }
-        case 29:  // enum state_protect_how4
+        case 30:  // enum state_protect_how4
             switch value {
             case 0: return "SP4_NONE"
             case 1: return "SP4_MACH_CRED"
             case 2: return "SP4_SSV"
             default: return nil
             }
-        case 30:  // enum gddrnf4_status
+        case 31:  // enum gddrnf4_status
             switch value {
             case 0: return "GDD4_OK"
             case 1: return "GDD4_UNAVAIL"
             default: return nil
             }
-        case 31:  // enum nfs_opnum4
+        case 32:  // enum nfs_opnum4
             switch value {
             case 3: return "OP_ACCESS"
             case 4: return "OP_CLOSE"
@@ -396,33 +396,33 @@ extension NFS4XDR {
             case 10044: return "OP_ILLEGAL"
             default: return nil
             }
-        case 32:  // enum data_content4
+        case 33:  // enum data_content4
             switch value {
             case 0: return "NFS4_CONTENT_DATA"
             case 1: return "NFS4_CONTENT_HOLE"
             default: return nil
             }
-        case 33:  // enum setxattr_option4
+        case 34:  // enum setxattr_option4
             switch value {
             case 0: return "SETXATTR4_EITHER"
             case 1: return "SETXATTR4_CREATE"
             case 2: return "SETXATTR4_REPLACE"
             default: return nil
             }
-        case 34:  // enum secinfo_style4
+        case 35:  // enum secinfo_style4
             switch value {
             case 0: return "SECINFO_STYLE4_CURRENT_FH"
             case 1: return "SECINFO_STYLE4_PARENT"
             default: return nil
             }
-        case 35:  // enum layoutrecall_type4
+        case 36:  // enum layoutrecall_type4
             switch value {
             case 1: return "LAYOUTRECALL4_FILE"
             case 2: return "LAYOUTRECALL4_FSID"
             case 3: return "LAYOUTRECALL4_ALL"
             default: return nil
             }
-        case 36:  // enum nfs_cb_opnum4
+        case 37:  // enum nfs_cb_opnum4
             switch value {
             case 3: return "OP_CB_GETATTR"
             case 4: return "OP_CB_RECALL"

@@ -5,7 +5,7 @@ extension NFS4XDR {
     static let fieldsPart1: [XDRField] = [
         XDRField("seconds", parent: "nfstime4", type: "int64_t", names: 0, hint: .none),  // 376
         XDRField("nseconds", parent: "nfstime4", type: "uint32_t", names: 0, hint: .none),  // 377
-        XDRField("set_it", parent: "settime4", type: "time_how4", names: 9, hint: .none),  // 378
+        XDRField("set_it", parent: "settime4", type: "time_how4", names: 10, hint: .none),  // 378
         XDRField("time", parent: "settime4", type: "nfstime4", names: 0, hint: .none),  // 379
         XDRField("major", parent: "fsid4", type: "uint64_t", names: 0, hint: .none),  // 380
         XDRField("minor", parent: "fsid4", type: "uint64_t", names: 0, hint: .none),  // 381
@@ -34,34 +34,34 @@ extension NFS4XDR {
         XDRField("other", parent: "stateid4", type: "opaque[12]", names: 0, hint: .none),  // 404
         XDRField("nfl", parent: "layout_body4", type: "nfsv4_1_file_layout4", names: 0, hint: .none),  // 405
         XDRField("ffl", parent: "layout_body4", type: "ff_layout4", names: 0, hint: .none),  // 406
-        XDRField("loc_type", parent: "layout_content4", type: "layouttype4", names: 10, hint: .none),  // 407
+        XDRField("loc_type", parent: "layout_content4", type: "layouttype4", names: 11, hint: .none),  // 407
         XDRField("loc_body", parent: "layout_content4", type: "opaque<>", names: 0, hint: .none),  // 408
         XDRField("loc_body_undecoded", parent: "layout_content4", type: "opaque<>", names: 0, hint: .none),  // 409
         XDRField("nflh", parent: "layouthint_body4", type: "nfsv4_1_file_layouthint4", names: 0, hint: .none),  // 410
         XDRField("fflh", parent: "layouthint_body4", type: "ff_layouthint4", names: 0, hint: .none),  // 411
-        XDRField("loh_type", parent: "layouthint4", type: "layouttype4", names: 10, hint: .none),  // 412
+        XDRField("loh_type", parent: "layouthint4", type: "layouttype4", names: 11, hint: .none),  // 412
         XDRField("loh_body", parent: "layouthint4", type: "opaque<>", names: 0, hint: .none),  // 413
         XDRField("loh_body_undecoded", parent: "layouthint4", type: "opaque<>", names: 0, hint: .none),  // 414
         XDRField("lo_offset", parent: "layout4", type: "offset4", names: 0, hint: .none),  // 415
         XDRField("lo_length", parent: "layout4", type: "length4", names: 0, hint: .none),  // 416
-        XDRField("lo_iomode", parent: "layout4", type: "layoutiomode4", names: 11, hint: .none),  // 417
+        XDRField("lo_iomode", parent: "layout4", type: "layoutiomode4", names: 12, hint: .none),  // 417
         XDRField("lo_content", parent: "layout4", type: "layout_content4", names: 0, hint: .none),  // 418
         XDRField("nflda", parent: "device_addr_body4", type: "nfsv4_1_file_layout_ds_addr4", names: 0, hint: .none),  // 419
         XDRField("ffda", parent: "device_addr_body4", type: "ff_device_addr4", names: 0, hint: .none),  // 420
-        XDRField("da_layout_type", parent: "device_addr4", type: "layouttype4", names: 10, hint: .none),  // 421
+        XDRField("da_layout_type", parent: "device_addr4", type: "layouttype4", names: 11, hint: .none),  // 421
         XDRField("da_addr_body", parent: "device_addr4", type: "opaque<>", names: 0, hint: .none),  // 422
         XDRField("da_addr_body_undecoded", parent: "device_addr4", type: "opaque<>", names: 0, hint: .none),  // 423
-        XDRField("lou_type", parent: "layoutupdate4", type: "layouttype4", names: 10, hint: .none),  // 424
+        XDRField("lou_type", parent: "layoutupdate4", type: "layouttype4", names: 11, hint: .none),  // 424
         XDRField("lou_body", parent: "layoutupdate4", type: "opaque<>", names: 0, hint: .none),  // 425
         XDRField("lou_body_undecoded", parent: "layoutupdate4", type: "opaque<>", names: 0, hint: .none),  // 426
         XDRField("lrf_offset", parent: "layoutreturn_file4", type: "offset4", names: 0, hint: .none),  // 427
         XDRField("lrf_length", parent: "layoutreturn_file4", type: "length4", names: 0, hint: .none),  // 428
         XDRField("lrf_stateid", parent: "layoutreturn_file4", type: "stateid4", names: 0, hint: .stateid),  // 429
         XDRField("lrf_body", parent: "layoutreturn_file4", type: "opaque<>", names: 0, hint: .none),  // 430
-        XDRField("lr_returntype", parent: "layoutreturn4", type: "layoutreturn_type4", names: 12, hint: .none),  // 431
+        XDRField("lr_returntype", parent: "layoutreturn4", type: "layoutreturn_type4", names: 13, hint: .none),  // 431
         XDRField("lr_layout", parent: "layoutreturn4", type: "layoutreturn_file4", names: 0, hint: .none),  // 432
         XDRField("fss_absent", parent: "fs4_status", type: "bool", names: 0, hint: .none),  // 433
-        XDRField("fss_type", parent: "fs4_status", type: "fs4_status_type", names: 13, hint: .none),  // 434
+        XDRField("fss_type", parent: "fs4_status", type: "fs4_status_type", names: 14, hint: .none),  // 434
         XDRField("fss_source", parent: "fs4_status", type: "utf8str_cs", names: 0, hint: .none),  // 435
         XDRField("fss_current", parent: "fs4_status", type: "utf8str_cs", names: 0, hint: .none),  // 436
         XDRField("fss_age", parent: "fs4_status", type: "int32_t", names: 0, hint: .none),  // 437
@@ -70,7 +70,7 @@ extension NFS4XDR {
         XDRField("threshold4_write_size", parent: "threshold4_hint", type: "length4", names: 0, hint: .none),  // 440
         XDRField("threshold4_read_iosize", parent: "threshold4_hint", type: "length4", names: 0, hint: .none),  // 441
         XDRField("threshold4_write_iosize", parent: "threshold4_hint", type: "length4", names: 0, hint: .none),  // 442
-        XDRField("thi_layout_type", parent: "threshold_item4", type: "layouttype4", names: 10, hint: .none),  // 443
+        XDRField("thi_layout_type", parent: "threshold_item4", type: "layouttype4", names: 11, hint: .none),  // 443
         XDRField("thi_hintset", parent: "threshold_item4", type: "bitmap4", names: 0, hint: .bitmap),  // 444
         XDRField("thi_hintlist", parent: "threshold_item4", type: "opaque<>", names: 0, hint: .none),  // 445
         XDRField("thi_hintlist_undecoded", parent: "threshold_item4", type: "opaque<>", names: 0, hint: .none),  // 446
@@ -80,7 +80,7 @@ extension NFS4XDR {
         XDRField("rg_begin_time", parent: "retention_get4", type: "nfstime4<1>", names: 0, hint: .none),  // 450
         XDRField("rs_enable", parent: "retention_set4", type: "bool", names: 0, hint: .none),  // 451
         XDRField("rs_duration", parent: "retention_set4", type: "uint64_t<1>", names: 0, hint: .none),  // 452
-        XDRField("nl_type", parent: "netloc4", type: "netloc_type4", names: 14, hint: .none),  // 453
+        XDRField("nl_type", parent: "netloc4", type: "netloc_type4", names: 15, hint: .none),  // 453
         XDRField("nl_name", parent: "netloc4", type: "utf8str_cis", names: 0, hint: .none),  // 454
         XDRField("nl_url", parent: "netloc4", type: "utf8str_cis", names: 0, hint: .none),  // 455
         XDRField("nl_addr", parent: "netloc4", type: "netaddr4", names: 0, hint: .none),  // 456
@@ -101,7 +101,7 @@ extension NFS4XDR {
         XDRField("di_length", parent: "data_info4", type: "length4", names: 0, hint: .none),  // 471
         XDRField("wr_callback_id", parent: "write_response4", type: "stateid4<1>", names: 0, hint: .stateid),  // 472
         XDRField("wr_count", parent: "write_response4", type: "length4", names: 0, hint: .none),  // 473
-        XDRField("wr_committed", parent: "write_response4", type: "stable_how4", names: 15, hint: .none),  // 474
+        XDRField("wr_committed", parent: "write_response4", type: "stable_how4", names: 16, hint: .none),  // 474
         XDRField("wr_writeverf", parent: "write_response4", type: "verifier4", names: 0, hint: .none),  // 475
         XDRField("fls_currency", parent: "fs_locations_server4", type: "int32_t", names: 0, hint: .none),  // 476
         XDRField("fls_info", parent: "fs_locations_server4", type: "opaque<>", names: 0, hint: .none),  // 477
@@ -115,7 +115,7 @@ extension NFS4XDR {
         XDRField("mu_mode", parent: "mode_umask4", type: "mode4", names: 0, hint: .none),  // 485
         XDRField("mu_umask", parent: "mode_umask4", type: "mode4", names: 0, hint: .none),  // 486
         XDRField("supported_attrs", parent: "fattr4_attr", type: "bitmap4", names: 0, hint: .bitmap),  // 487
-        XDRField("type", parent: "fattr4_attr", type: "nfs_ftype4", names: 16, hint: .none),  // 488
+        XDRField("type", parent: "fattr4_attr", type: "nfs_ftype4", names: 17, hint: .none),  // 488
         XDRField("fh_expire_type", parent: "fattr4_attr", type: "uint32_t", names: 0, hint: .none),  // 489
         XDRField("change", parent: "fattr4_attr", type: "changeid4", names: 0, hint: .none),  // 490
         XDRField("size", parent: "fattr4_attr", type: "uint64_t", names: 0, hint: .none),  // 491
@@ -125,7 +125,7 @@ extension NFS4XDR {
         XDRField("fsid", parent: "fattr4_attr", type: "fsid4", names: 0, hint: .none),  // 495
         XDRField("unique_handles", parent: "fattr4_attr", type: "bool", names: 0, hint: .none),  // 496
         XDRField("lease_time", parent: "fattr4_attr", type: "nfs_lease4", names: 0, hint: .none),  // 497
-        XDRField("rdattr_error", parent: "fattr4_attr", type: "nfsstat4", names: 17, hint: .none),  // 498
+        XDRField("rdattr_error", parent: "fattr4_attr", type: "nfsstat4", names: 18, hint: .none),  // 498
         XDRField("acl", parent: "fattr4_attr", type: "nfsace4<>", names: 0, hint: .none),  // 499
         XDRField("aclsupport", parent: "fattr4_attr", type: "uint32_t", names: 0, hint: .none),  // 500
         XDRField("archive", parent: "fattr4_attr", type: "bool", names: 0, hint: .none),  // 501
@@ -176,9 +176,9 @@ extension NFS4XDR {
         XDRField("sacl", parent: "fattr4_attr", type: "nfsacl41", names: 0, hint: .none),  // 546
         XDRField("change_policy", parent: "fattr4_attr", type: "change_policy4", names: 0, hint: .none),  // 547
         XDRField("fs_status", parent: "fattr4_attr", type: "fs4_status", names: 0, hint: .none),  // 548
-        XDRField("fs_layout_types", parent: "fattr4_attr", type: "layouttype4<>", names: 10, hint: .none),  // 549
+        XDRField("fs_layout_types", parent: "fattr4_attr", type: "layouttype4<>", names: 11, hint: .none),  // 549
         XDRField("layout_hint", parent: "fattr4_attr", type: "layouthint4", names: 0, hint: .none),  // 550
-        XDRField("layout_types", parent: "fattr4_attr", type: "layouttype4<>", names: 10, hint: .none),  // 551
+        XDRField("layout_types", parent: "fattr4_attr", type: "layouttype4<>", names: 11, hint: .none),  // 551
         XDRField("layout_blksize", parent: "fattr4_attr", type: "uint32_t", names: 0, hint: .none),  // 552
         XDRField("layout_alignment", parent: "fattr4_attr", type: "uint32_t", names: 0, hint: .none),  // 553
         XDRField("fs_locations_info", parent: "fattr4_attr", type: "fs_locations_info4", names: 0, hint: .none),  // 554
@@ -193,7 +193,7 @@ extension NFS4XDR {
         XDRField("fs_charset_cap", parent: "fattr4_attr", type: "fs_charset_cap4", names: 0, hint: .none),  // 563
         XDRField("clone_blksize", parent: "fattr4_attr", type: "uint32_t", names: 0, hint: .none),  // 564
         XDRField("space_freed", parent: "fattr4_attr", type: "uint64_t", names: 0, hint: .none),  // 565
-        XDRField("change_attr_type", parent: "fattr4_attr", type: "change_attr_type4", names: 18, hint: .none),  // 566
+        XDRField("change_attr_type", parent: "fattr4_attr", type: "change_attr_type4", names: 19, hint: .none),  // 566
         XDRField("sec_label", parent: "fattr4_attr", type: "sec_label4", names: 0, hint: .none),  // 567
         XDRField("mode_umask", parent: "fattr4_attr", type: "mode_umask4", names: 0, hint: .none),  // 568
         XDRField("xattr_support", parent: "fattr4_attr", type: "bool", names: 0, hint: .none),  // 569
@@ -248,24 +248,24 @@ extension NFS4XDR {
         XDRField("access", parent: "ACCESS4args", type: "uint32_t", names: 0, hint: .hex),  // 618
         XDRField("supported", parent: "ACCESS4resok", type: "uint32_t", names: 0, hint: .hex),  // 619
         XDRField("access", parent: "ACCESS4resok", type: "uint32_t", names: 0, hint: .hex),  // 620
-        XDRField("status", parent: "ACCESS4res", type: "nfsstat4", names: 17, hint: .none),  // 621
+        XDRField("status", parent: "ACCESS4res", type: "nfsstat4", names: 18, hint: .none),  // 621
         XDRField("resok4", parent: "ACCESS4res", type: "ACCESS4resok", names: 0, hint: .none),  // 622
         XDRField("cl_src_stateid", parent: "CLONE4args", type: "stateid4", names: 0, hint: .stateid),  // 623
         XDRField("cl_dst_stateid", parent: "CLONE4args", type: "stateid4", names: 0, hint: .stateid),  // 624
         XDRField("cl_src_offset", parent: "CLONE4args", type: "offset4", names: 0, hint: .none),  // 625
         XDRField("cl_dst_offset", parent: "CLONE4args", type: "offset4", names: 0, hint: .none),  // 626
         XDRField("cl_count", parent: "CLONE4args", type: "length4", names: 0, hint: .none),  // 627
-        XDRField("cl_status", parent: "CLONE4res", type: "nfsstat4", names: 17, hint: .none),  // 628
+        XDRField("cl_status", parent: "CLONE4res", type: "nfsstat4", names: 18, hint: .none),  // 628
         XDRField("seqid", parent: "CLOSE4args", type: "seqid4", names: 0, hint: .none),  // 629
         XDRField("open_stateid", parent: "CLOSE4args", type: "stateid4", names: 0, hint: .stateid),  // 630
-        XDRField("status", parent: "CLOSE4res", type: "nfsstat4", names: 17, hint: .none),  // 631
+        XDRField("status", parent: "CLOSE4res", type: "nfsstat4", names: 18, hint: .none),  // 631
         XDRField("open_stateid", parent: "CLOSE4res", type: "stateid4", names: 0, hint: .stateid),  // 632
         XDRField("offset", parent: "COMMIT4args", type: "offset4", names: 0, hint: .none),  // 633
         XDRField("count", parent: "COMMIT4args", type: "count4", names: 0, hint: .none),  // 634
         XDRField("writeverf", parent: "COMMIT4resok", type: "verifier4", names: 0, hint: .none),  // 635
-        XDRField("status", parent: "COMMIT4res", type: "nfsstat4", names: 17, hint: .none),  // 636
+        XDRField("status", parent: "COMMIT4res", type: "nfsstat4", names: 18, hint: .none),  // 636
         XDRField("resok4", parent: "COMMIT4res", type: "COMMIT4resok", names: 0, hint: .none),  // 637
-        XDRField("type", parent: "createtype4", type: "nfs_ftype4", names: 16, hint: .none),  // 638
+        XDRField("type", parent: "createtype4", type: "nfs_ftype4", names: 17, hint: .none),  // 638
         XDRField("linkdata", parent: "createtype4", type: "linktext4", names: 0, hint: .none),  // 639
         XDRField("devdata", parent: "createtype4", type: "specdata4", names: 0, hint: .none),  // 640
         XDRField("objtype", parent: "CREATE4args", type: "createtype4", names: 0, hint: .none),  // 641
@@ -273,22 +273,22 @@ extension NFS4XDR {
         XDRField("createattrs", parent: "CREATE4args", type: "fattr4", names: 0, hint: .none),  // 643
         XDRField("cinfo", parent: "CREATE4resok", type: "change_info4", names: 0, hint: .none),  // 644
         XDRField("attrset", parent: "CREATE4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 645
-        XDRField("status", parent: "CREATE4res", type: "nfsstat4", names: 17, hint: .none),  // 646
+        XDRField("status", parent: "CREATE4res", type: "nfsstat4", names: 18, hint: .none),  // 646
         XDRField("resok4", parent: "CREATE4res", type: "CREATE4resok", names: 0, hint: .none),  // 647
         XDRField("clientid", parent: "DELEGPURGE4args", type: "clientid4", names: 0, hint: .hex),  // 648
-        XDRField("status", parent: "DELEGPURGE4res", type: "nfsstat4", names: 17, hint: .none),  // 649
+        XDRField("status", parent: "DELEGPURGE4res", type: "nfsstat4", names: 18, hint: .none),  // 649
         XDRField("deleg_stateid", parent: "DELEGRETURN4args", type: "stateid4", names: 0, hint: .stateid),  // 650
-        XDRField("status", parent: "DELEGRETURN4res", type: "nfsstat4", names: 17, hint: .none),  // 651
+        XDRField("status", parent: "DELEGRETURN4res", type: "nfsstat4", names: 18, hint: .none),  // 651
         XDRField("attr_request", parent: "GETATTR4args", type: "bitmap4", names: 0, hint: .bitmap),  // 652
         XDRField("obj_attributes", parent: "GETATTR4resok", type: "fattr4", names: 0, hint: .none),  // 653
-        XDRField("status", parent: "GETATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 654
+        XDRField("status", parent: "GETATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 654
         XDRField("resok4", parent: "GETATTR4res", type: "GETATTR4resok", names: 0, hint: .none),  // 655
         XDRField("object", parent: "GETFH4resok", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 656
-        XDRField("status", parent: "GETFH4res", type: "nfsstat4", names: 17, hint: .none),  // 657
+        XDRField("status", parent: "GETFH4res", type: "nfsstat4", names: 18, hint: .none),  // 657
         XDRField("resok4", parent: "GETFH4res", type: "GETFH4resok", names: 0, hint: .none),  // 658
         XDRField("newname", parent: "LINK4args", type: "component4", names: 0, hint: .none),  // 659
         XDRField("cinfo", parent: "LINK4resok", type: "change_info4", names: 0, hint: .none),  // 660
-        XDRField("status", parent: "LINK4res", type: "nfsstat4", names: 17, hint: .none),  // 661
+        XDRField("status", parent: "LINK4res", type: "nfsstat4", names: 18, hint: .none),  // 661
         XDRField("resok4", parent: "LINK4res", type: "LINK4resok", names: 0, hint: .none),  // 662
         XDRField("open_seqid", parent: "open_to_lock_owner4", type: "seqid4", names: 0, hint: .none),  // 663
         XDRField("open_stateid", parent: "open_to_lock_owner4", type: "stateid4", names: 0, hint: .stateid),  // 664
@@ -299,55 +299,55 @@ extension NFS4XDR {
         XDRField("new_lock_owner", parent: "locker4", type: "bool", names: 0, hint: .none),  // 669
         XDRField("open_owner", parent: "locker4", type: "open_to_lock_owner4", names: 0, hint: .none),  // 670
         XDRField("lock_owner", parent: "locker4", type: "exist_lock_owner4", names: 0, hint: .none),  // 671
-        XDRField("locktype", parent: "LOCK4args", type: "nfs_lock_type4", names: 19, hint: .none),  // 672
+        XDRField("locktype", parent: "LOCK4args", type: "nfs_lock_type4", names: 20, hint: .none),  // 672
         XDRField("reclaim", parent: "LOCK4args", type: "bool", names: 0, hint: .none),  // 673
         XDRField("offset", parent: "LOCK4args", type: "offset4", names: 0, hint: .none),  // 674
         XDRField("length", parent: "LOCK4args", type: "length4", names: 0, hint: .none),  // 675
         XDRField("locker", parent: "LOCK4args", type: "locker4", names: 0, hint: .none),  // 676
         XDRField("offset", parent: "LOCK4denied", type: "offset4", names: 0, hint: .none),  // 677
         XDRField("length", parent: "LOCK4denied", type: "length4", names: 0, hint: .none),  // 678
-        XDRField("locktype", parent: "LOCK4denied", type: "nfs_lock_type4", names: 19, hint: .none),  // 679
+        XDRField("locktype", parent: "LOCK4denied", type: "nfs_lock_type4", names: 20, hint: .none),  // 679
         XDRField("owner", parent: "LOCK4denied", type: "lock_owner4", names: 0, hint: .none),  // 680
         XDRField("lock_stateid", parent: "LOCK4resok", type: "stateid4", names: 0, hint: .stateid),  // 681
-        XDRField("status", parent: "LOCK4res", type: "nfsstat4", names: 17, hint: .none),  // 682
+        XDRField("status", parent: "LOCK4res", type: "nfsstat4", names: 18, hint: .none),  // 682
         XDRField("resok4", parent: "LOCK4res", type: "LOCK4resok", names: 0, hint: .none),  // 683
         XDRField("denied", parent: "LOCK4res", type: "LOCK4denied", names: 0, hint: .none),  // 684
-        XDRField("locktype", parent: "LOCKT4args", type: "nfs_lock_type4", names: 19, hint: .none),  // 685
+        XDRField("locktype", parent: "LOCKT4args", type: "nfs_lock_type4", names: 20, hint: .none),  // 685
         XDRField("offset", parent: "LOCKT4args", type: "offset4", names: 0, hint: .none),  // 686
         XDRField("length", parent: "LOCKT4args", type: "length4", names: 0, hint: .none),  // 687
         XDRField("owner", parent: "LOCKT4args", type: "lock_owner4", names: 0, hint: .none),  // 688
-        XDRField("status", parent: "LOCKT4res", type: "nfsstat4", names: 17, hint: .none),  // 689
+        XDRField("status", parent: "LOCKT4res", type: "nfsstat4", names: 18, hint: .none),  // 689
         XDRField("denied", parent: "LOCKT4res", type: "LOCK4denied", names: 0, hint: .none),  // 690
-        XDRField("locktype", parent: "LOCKU4args", type: "nfs_lock_type4", names: 19, hint: .none),  // 691
+        XDRField("locktype", parent: "LOCKU4args", type: "nfs_lock_type4", names: 20, hint: .none),  // 691
         XDRField("seqid", parent: "LOCKU4args", type: "seqid4", names: 0, hint: .none),  // 692
         XDRField("lock_stateid", parent: "LOCKU4args", type: "stateid4", names: 0, hint: .stateid),  // 693
         XDRField("offset", parent: "LOCKU4args", type: "offset4", names: 0, hint: .none),  // 694
         XDRField("length", parent: "LOCKU4args", type: "length4", names: 0, hint: .none),  // 695
-        XDRField("status", parent: "LOCKU4res", type: "nfsstat4", names: 17, hint: .none),  // 696
+        XDRField("status", parent: "LOCKU4res", type: "nfsstat4", names: 18, hint: .none),  // 696
         XDRField("lock_stateid", parent: "LOCKU4res", type: "stateid4", names: 0, hint: .stateid),  // 697
         XDRField("objname", parent: "LOOKUP4args", type: "component4", names: 0, hint: .none),  // 698
-        XDRField("status", parent: "LOOKUP4res", type: "nfsstat4", names: 17, hint: .none),  // 699
-        XDRField("status", parent: "LOOKUPP4res", type: "nfsstat4", names: 17, hint: .none),  // 700
+        XDRField("status", parent: "LOOKUP4res", type: "nfsstat4", names: 18, hint: .none),  // 699
+        XDRField("status", parent: "LOOKUPP4res", type: "nfsstat4", names: 18, hint: .none),  // 700
         XDRField("obj_attributes", parent: "NVERIFY4args", type: "fattr4", names: 0, hint: .none),  // 701
-        XDRField("status", parent: "NVERIFY4res", type: "nfsstat4", names: 17, hint: .none),  // 702
+        XDRField("status", parent: "NVERIFY4res", type: "nfsstat4", names: 18, hint: .none),  // 702
         XDRField("cva_verf", parent: "creatverfattr", type: "verifier4", names: 0, hint: .none),  // 703
         XDRField("cva_attrs", parent: "creatverfattr", type: "fattr4", names: 0, hint: .none),  // 704
-        XDRField("mode", parent: "createhow4", type: "createmode4", names: 20, hint: .none),  // 705
+        XDRField("mode", parent: "createhow4", type: "createmode4", names: 21, hint: .none),  // 705
         XDRField("createattrs", parent: "createhow4", type: "fattr4", names: 0, hint: .none),  // 706
         XDRField("createverf", parent: "createhow4", type: "verifier4", names: 0, hint: .none),  // 707
         XDRField("ch_createboth", parent: "createhow4", type: "creatverfattr", names: 0, hint: .none),  // 708
-        XDRField("opentype", parent: "openflag4", type: "opentype4", names: 21, hint: .none),  // 709
+        XDRField("opentype", parent: "openflag4", type: "opentype4", names: 22, hint: .none),  // 709
         XDRField("how", parent: "openflag4", type: "createhow4", names: 0, hint: .none),  // 710
         XDRField("num_blocks", parent: "nfs_modified_limit4", type: "uint32_t", names: 0, hint: .none),  // 711
         XDRField("bytes_per_block", parent: "nfs_modified_limit4", type: "uint32_t", names: 0, hint: .none),  // 712
-        XDRField("limitby", parent: "nfs_space_limit4", type: "limit_by4", names: 22, hint: .none),  // 713
+        XDRField("limitby", parent: "nfs_space_limit4", type: "limit_by4", names: 23, hint: .none),  // 713
         XDRField("filesize", parent: "nfs_space_limit4", type: "uint64_t", names: 0, hint: .none),  // 714
         XDRField("mod_blocks", parent: "nfs_space_limit4", type: "nfs_modified_limit4", names: 0, hint: .none),  // 715
         XDRField("delegate_stateid", parent: "open_claim_delegate_cur4", type: "stateid4", names: 0, hint: .stateid),  // 716
         XDRField("file", parent: "open_claim_delegate_cur4", type: "component4", names: 0, hint: .none),  // 717
-        XDRField("claim", parent: "open_claim4", type: "open_claim_type4", names: 23, hint: .none),  // 718
+        XDRField("claim", parent: "open_claim4", type: "open_claim_type4", names: 24, hint: .none),  // 718
         XDRField("file", parent: "open_claim4", type: "component4", names: 0, hint: .none),  // 719
-        XDRField("delegate_type", parent: "open_claim4", type: "open_delegation_type4", names: 24, hint: .none),  // 720
+        XDRField("delegate_type", parent: "open_claim4", type: "open_delegation_type4", names: 25, hint: .none),  // 720
         XDRField("delegate_cur_info", parent: "open_claim4", type: "open_claim_delegate_cur4", names: 0, hint: .none),  // 721
         XDRField("file_delegate_prev", parent: "open_claim4", type: "component4", names: 0, hint: .none),  // 722
         XDRField("oc_delegate_stateid", parent: "open_claim4", type: "stateid4", names: 0, hint: .stateid),  // 723
@@ -364,10 +364,10 @@ extension NFS4XDR {
         XDRField("recall", parent: "open_write_delegation4", type: "bool", names: 0, hint: .none),  // 734
         XDRField("space_limit", parent: "open_write_delegation4", type: "nfs_space_limit4", names: 0, hint: .none),  // 735
         XDRField("permissions", parent: "open_write_delegation4", type: "nfsace4", names: 0, hint: .none),  // 736
-        XDRField("ond_why", parent: "open_none_delegation4", type: "why_no_delegation4", names: 25, hint: .none),  // 737
+        XDRField("ond_why", parent: "open_none_delegation4", type: "why_no_delegation4", names: 26, hint: .none),  // 737
         XDRField("ond_server_will_push_deleg", parent: "open_none_delegation4", type: "bool", names: 0, hint: .none),  // 738
         XDRField("ond_server_will_signal_avail", parent: "open_none_delegation4", type: "bool", names: 0, hint: .none),  // 739
-        XDRField("delegation_type", parent: "open_delegation4", type: "open_delegation_type4", names: 24, hint: .none),  // 740
+        XDRField("delegation_type", parent: "open_delegation4", type: "open_delegation_type4", names: 25, hint: .none),  // 740
         XDRField("read", parent: "open_delegation4", type: "open_read_delegation4", names: 0, hint: .none),  // 741
         XDRField("write", parent: "open_delegation4", type: "open_write_delegation4", names: 0, hint: .none),  // 742
         XDRField("od_whynone", parent: "open_delegation4", type: "open_none_delegation4", names: 0, hint: .none),  // 743
@@ -378,32 +378,32 @@ extension NFS4XDR {
         XDRField("rflags", parent: "OPEN4resok", type: "uint32_t", names: 0, hint: .hex),  // 748
         XDRField("attrset", parent: "OPEN4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 749
         XDRField("delegation", parent: "OPEN4resok", type: "open_delegation4", names: 0, hint: .none),  // 750
-        XDRField("status", parent: "OPEN4res", type: "nfsstat4", names: 17, hint: .none),  // 751
+        XDRField("status", parent: "OPEN4res", type: "nfsstat4", names: 18, hint: .none),  // 751
         XDRField("resok4", parent: "OPEN4res", type: "OPEN4resok", names: 0, hint: .none),  // 752
         XDRField("createdir", parent: "OPENATTR4args", type: "bool", names: 0, hint: .none),  // 753
-        XDRField("status", parent: "OPENATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 754
+        XDRField("status", parent: "OPENATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 754
         XDRField("open_stateid", parent: "OPEN_CONFIRM4args", type: "stateid4", names: 0, hint: .stateid),  // 755
         XDRField("seqid", parent: "OPEN_CONFIRM4args", type: "seqid4", names: 0, hint: .none),  // 756
         XDRField("open_stateid", parent: "OPEN_CONFIRM4resok", type: "stateid4", names: 0, hint: .stateid),  // 757
-        XDRField("status", parent: "OPEN_CONFIRM4res", type: "nfsstat4", names: 17, hint: .none),  // 758
+        XDRField("status", parent: "OPEN_CONFIRM4res", type: "nfsstat4", names: 18, hint: .none),  // 758
         XDRField("resok4", parent: "OPEN_CONFIRM4res", type: "OPEN_CONFIRM4resok", names: 0, hint: .none),  // 759
         XDRField("open_stateid", parent: "OPEN_DOWNGRADE4args", type: "stateid4", names: 0, hint: .stateid),  // 760
         XDRField("seqid", parent: "OPEN_DOWNGRADE4args", type: "seqid4", names: 0, hint: .none),  // 761
         XDRField("share_access", parent: "OPEN_DOWNGRADE4args", type: "uint32_t", names: 0, hint: .hex),  // 762
         XDRField("share_deny", parent: "OPEN_DOWNGRADE4args", type: "uint32_t", names: 0, hint: .hex),  // 763
         XDRField("open_stateid", parent: "OPEN_DOWNGRADE4resok", type: "stateid4", names: 0, hint: .stateid),  // 764
-        XDRField("status", parent: "OPEN_DOWNGRADE4res", type: "nfsstat4", names: 17, hint: .none),  // 765
+        XDRField("status", parent: "OPEN_DOWNGRADE4res", type: "nfsstat4", names: 18, hint: .none),  // 765
         XDRField("resok4", parent: "OPEN_DOWNGRADE4res", type: "OPEN_DOWNGRADE4resok", names: 0, hint: .none),  // 766
         XDRField("object", parent: "PUTFH4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 767
-        XDRField("status", parent: "PUTFH4res", type: "nfsstat4", names: 17, hint: .none),  // 768
-        XDRField("status", parent: "PUTPUBFH4res", type: "nfsstat4", names: 17, hint: .none),  // 769
-        XDRField("status", parent: "PUTROOTFH4res", type: "nfsstat4", names: 17, hint: .none),  // 770
+        XDRField("status", parent: "PUTFH4res", type: "nfsstat4", names: 18, hint: .none),  // 768
+        XDRField("status", parent: "PUTPUBFH4res", type: "nfsstat4", names: 18, hint: .none),  // 769
+        XDRField("status", parent: "PUTROOTFH4res", type: "nfsstat4", names: 18, hint: .none),  // 770
         XDRField("stateid", parent: "READ4args", type: "stateid4", names: 0, hint: .stateid),  // 771
         XDRField("offset", parent: "READ4args", type: "offset4", names: 0, hint: .none),  // 772
         XDRField("count", parent: "READ4args", type: "count4", names: 0, hint: .none),  // 773
         XDRField("eof", parent: "READ4resok", type: "bool", names: 0, hint: .none),  // 774
         XDRField("data", parent: "READ4resok", type: "opaque<>", names: 0, hint: .none),  // 775
-        XDRField("status", parent: "READ4res", type: "nfsstat4", names: 17, hint: .none),  // 776
+        XDRField("status", parent: "READ4res", type: "nfsstat4", names: 18, hint: .none),  // 776
         XDRField("resok4", parent: "READ4res", type: "READ4resok", names: 0, hint: .none),  // 777
         XDRField("cookie", parent: "READDIR4args", type: "nfs_cookie4", names: 0, hint: .none),  // 778
         XDRField("cookieverf", parent: "READDIR4args", type: "verifier4", names: 0, hint: .none),  // 779
@@ -417,68 +417,68 @@ extension NFS4XDR {
         XDRField("eof", parent: "dirlist4", type: "bool", names: 0, hint: .none),  // 787
         XDRField("cookieverf", parent: "READDIR4resok", type: "verifier4", names: 0, hint: .none),  // 788
         XDRField("reply", parent: "READDIR4resok", type: "dirlist4", names: 0, hint: .none),  // 789
-        XDRField("status", parent: "READDIR4res", type: "nfsstat4", names: 17, hint: .none),  // 790
+        XDRField("status", parent: "READDIR4res", type: "nfsstat4", names: 18, hint: .none),  // 790
         XDRField("resok4", parent: "READDIR4res", type: "READDIR4resok", names: 0, hint: .none),  // 791
         XDRField("link", parent: "READLINK4resok", type: "linktext4", names: 0, hint: .none),  // 792
-        XDRField("status", parent: "READLINK4res", type: "nfsstat4", names: 17, hint: .none),  // 793
+        XDRField("status", parent: "READLINK4res", type: "nfsstat4", names: 18, hint: .none),  // 793
         XDRField("resok4", parent: "READLINK4res", type: "READLINK4resok", names: 0, hint: .none),  // 794
         XDRField("target", parent: "REMOVE4args", type: "component4", names: 0, hint: .none),  // 795
         XDRField("cinfo", parent: "REMOVE4resok", type: "change_info4", names: 0, hint: .none),  // 796
-        XDRField("status", parent: "REMOVE4res", type: "nfsstat4", names: 17, hint: .none),  // 797
+        XDRField("status", parent: "REMOVE4res", type: "nfsstat4", names: 18, hint: .none),  // 797
         XDRField("resok4", parent: "REMOVE4res", type: "REMOVE4resok", names: 0, hint: .none),  // 798
         XDRField("oldname", parent: "RENAME4args", type: "component4", names: 0, hint: .none),  // 799
         XDRField("newname", parent: "RENAME4args", type: "component4", names: 0, hint: .none),  // 800
         XDRField("source_cinfo", parent: "RENAME4resok", type: "change_info4", names: 0, hint: .none),  // 801
         XDRField("target_cinfo", parent: "RENAME4resok", type: "change_info4", names: 0, hint: .none),  // 802
-        XDRField("status", parent: "RENAME4res", type: "nfsstat4", names: 17, hint: .none),  // 803
+        XDRField("status", parent: "RENAME4res", type: "nfsstat4", names: 18, hint: .none),  // 803
         XDRField("resok4", parent: "RENAME4res", type: "RENAME4resok", names: 0, hint: .none),  // 804
         XDRField("clientid", parent: "RENEW4args", type: "clientid4", names: 0, hint: .hex),  // 805
-        XDRField("status", parent: "RENEW4res", type: "nfsstat4", names: 17, hint: .none),  // 806
-        XDRField("status", parent: "RESTOREFH4res", type: "nfsstat4", names: 17, hint: .none),  // 807
-        XDRField("status", parent: "SAVEFH4res", type: "nfsstat4", names: 17, hint: .none),  // 808
+        XDRField("status", parent: "RENEW4res", type: "nfsstat4", names: 18, hint: .none),  // 806
+        XDRField("status", parent: "RESTOREFH4res", type: "nfsstat4", names: 18, hint: .none),  // 807
+        XDRField("status", parent: "SAVEFH4res", type: "nfsstat4", names: 18, hint: .none),  // 808
         XDRField("name", parent: "SECINFO4args", type: "component4", names: 0, hint: .none),  // 809
         XDRField("oid", parent: "rpcsec_gss_info", type: "sec_oid4", names: 0, hint: .none),  // 810
         XDRField("qop", parent: "rpcsec_gss_info", type: "qop4", names: 0, hint: .none),  // 811
-        XDRField("service", parent: "rpcsec_gss_info", type: "rpc_gss_svc_t", names: 26, hint: .none),  // 812
+        XDRField("service", parent: "rpcsec_gss_info", type: "rpc_gss_svc_t", names: 27, hint: .none),  // 812
         XDRField("flavor", parent: "secinfo4", type: "uint32_t", names: 0, hint: .none),  // 813
         XDRField("flavor_info", parent: "secinfo4", type: "rpcsec_gss_info", names: 0, hint: .none),  // 814
-        XDRField("status", parent: "SECINFO4res", type: "nfsstat4", names: 17, hint: .none),  // 815
+        XDRField("status", parent: "SECINFO4res", type: "nfsstat4", names: 18, hint: .none),  // 815
         XDRField("resok4", parent: "SECINFO4res", type: "SECINFO4resok", names: 0, hint: .none),  // 816
         XDRField("stateid", parent: "SETATTR4args", type: "stateid4", names: 0, hint: .stateid),  // 817
         XDRField("obj_attributes", parent: "SETATTR4args", type: "fattr4", names: 0, hint: .none),  // 818
-        XDRField("status", parent: "SETATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 819
+        XDRField("status", parent: "SETATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 819
         XDRField("attrsset", parent: "SETATTR4res", type: "bitmap4", names: 0, hint: .bitmap),  // 820
         XDRField("client", parent: "SETCLIENTID4args", type: "nfs_client_id4", names: 0, hint: .none),  // 821
         XDRField("callback", parent: "SETCLIENTID4args", type: "cb_client4", names: 0, hint: .none),  // 822
         XDRField("callback_ident", parent: "SETCLIENTID4args", type: "uint32_t", names: 0, hint: .none),  // 823
         XDRField("clientid", parent: "SETCLIENTID4resok", type: "clientid4", names: 0, hint: .hex),  // 824
         XDRField("setclientid_confirm", parent: "SETCLIENTID4resok", type: "verifier4", names: 0, hint: .none),  // 825
-        XDRField("status", parent: "SETCLIENTID4res", type: "nfsstat4", names: 17, hint: .none),  // 826
+        XDRField("status", parent: "SETCLIENTID4res", type: "nfsstat4", names: 18, hint: .none),  // 826
         XDRField("resok4", parent: "SETCLIENTID4res", type: "SETCLIENTID4resok", names: 0, hint: .none),  // 827
         XDRField("client_using", parent: "SETCLIENTID4res", type: "clientaddr4", names: 0, hint: .none),  // 828
         XDRField("clientid", parent: "SETCLIENTID_CONFIRM4args", type: "clientid4", names: 0, hint: .hex),  // 829
         XDRField("setclientid_confirm", parent: "SETCLIENTID_CONFIRM4args", type: "verifier4", names: 0, hint: .none),  // 830
-        XDRField("status", parent: "SETCLIENTID_CONFIRM4res", type: "nfsstat4", names: 17, hint: .none),  // 831
+        XDRField("status", parent: "SETCLIENTID_CONFIRM4res", type: "nfsstat4", names: 18, hint: .none),  // 831
         XDRField("obj_attributes", parent: "VERIFY4args", type: "fattr4", names: 0, hint: .none),  // 832
-        XDRField("status", parent: "VERIFY4res", type: "nfsstat4", names: 17, hint: .none),  // 833
+        XDRField("status", parent: "VERIFY4res", type: "nfsstat4", names: 18, hint: .none),  // 833
         XDRField("stateid", parent: "WRITE4args", type: "stateid4", names: 0, hint: .stateid),  // 834
         XDRField("offset", parent: "WRITE4args", type: "offset4", names: 0, hint: .none),  // 835
-        XDRField("stable", parent: "WRITE4args", type: "stable_how4", names: 15, hint: .none),  // 836
+        XDRField("stable", parent: "WRITE4args", type: "stable_how4", names: 16, hint: .none),  // 836
         XDRField("data", parent: "WRITE4args", type: "opaque<>", names: 0, hint: .none),  // 837
         XDRField("count", parent: "WRITE4resok", type: "count4", names: 0, hint: .none),  // 838
-        XDRField("committed", parent: "WRITE4resok", type: "stable_how4", names: 15, hint: .none),  // 839
+        XDRField("committed", parent: "WRITE4resok", type: "stable_how4", names: 16, hint: .none),  // 839
         XDRField("writeverf", parent: "WRITE4resok", type: "verifier4", names: 0, hint: .none),  // 840
-        XDRField("status", parent: "WRITE4res", type: "nfsstat4", names: 17, hint: .none),  // 841
+        XDRField("status", parent: "WRITE4res", type: "nfsstat4", names: 18, hint: .none),  // 841
         XDRField("resok4", parent: "WRITE4res", type: "WRITE4resok", names: 0, hint: .none),  // 842
         XDRField("lock_owner", parent: "RELEASE_LOCKOWNER4args", type: "lock_owner4", names: 0, hint: .none),  // 843
-        XDRField("status", parent: "RELEASE_LOCKOWNER4res", type: "nfsstat4", names: 17, hint: .none),  // 844
-        XDRField("status", parent: "ILLEGAL4res", type: "nfsstat4", names: 17, hint: .none),  // 845
+        XDRField("status", parent: "RELEASE_LOCKOWNER4res", type: "nfsstat4", names: 18, hint: .none),  // 844
+        XDRField("status", parent: "ILLEGAL4res", type: "nfsstat4", names: 18, hint: .none),  // 845
         XDRField("stamp", parent: "authsys_parms", type: "unsigned int", names: 0, hint: .none),  // 846
         XDRField("machinename", parent: "authsys_parms", type: "string<255>", names: 0, hint: .none),  // 847
         XDRField("uid", parent: "authsys_parms", type: "unsigned int", names: 0, hint: .none),  // 848
         XDRField("gid", parent: "authsys_parms", type: "unsigned int", names: 0, hint: .none),  // 849
         XDRField("gids", parent: "authsys_parms", type: "unsigned int<16>", names: 0, hint: .none),  // 850
-        XDRField("gcbp_service", parent: "gss_cb_handles4", type: "rpc_gss_svc_t", names: 26, hint: .none),  // 851
+        XDRField("gcbp_service", parent: "gss_cb_handles4", type: "rpc_gss_svc_t", names: 27, hint: .none),  // 851
         XDRField("gcbp_handle_from_server", parent: "gss_cb_handles4", type: "gsshandle4_t", names: 0, hint: .none),  // 852
         XDRField("gcbp_handle_from_client", parent: "gss_cb_handles4", type: "gsshandle4_t", names: 0, hint: .none),  // 853
         XDRField("cb_secflavor", parent: "callback_sec_parms4", type: "uint32_t", names: 0, hint: .none),  // 854
@@ -486,12 +486,12 @@ extension NFS4XDR {
         XDRField("cbsp_gss_handles", parent: "callback_sec_parms4", type: "gss_cb_handles4", names: 0, hint: .none),  // 856
         XDRField("bca_cb_program", parent: "BACKCHANNEL_CTL4args", type: "uint32_t", names: 0, hint: .hex),  // 857
         XDRField("bca_sec_parms", parent: "BACKCHANNEL_CTL4args", type: "callback_sec_parms4<>", names: 0, hint: .none),  // 858
-        XDRField("bcr_status", parent: "BACKCHANNEL_CTL4res", type: "nfsstat4", names: 17, hint: .none),  // 859
+        XDRField("bcr_status", parent: "BACKCHANNEL_CTL4res", type: "nfsstat4", names: 18, hint: .none),  // 859
         XDRField("bctsa_sessid", parent: "BIND_CONN_TO_SESSION4args", type: "sessionid4", names: 0, hint: .none),  // 860
-        XDRField("bctsa_dir", parent: "BIND_CONN_TO_SESSION4args", type: "channel_dir_from_client4", names: 27, hint: .none),  // 861
+        XDRField("bctsa_dir", parent: "BIND_CONN_TO_SESSION4args", type: "channel_dir_from_client4", names: 28, hint: .none),  // 861
         XDRField("bctsa_use_conn_in_rdma_mode", parent: "BIND_CONN_TO_SESSION4args", type: "bool", names: 0, hint: .none),  // 862
         XDRField("bctsr_sessid", parent: "BIND_CONN_TO_SESSION4resok", type: "sessionid4", names: 0, hint: .none),  // 863
-        XDRField("bctsr_dir", parent: "BIND_CONN_TO_SESSION4resok", type: "channel_dir_from_server4", names: 28, hint: .none),  // 864
+        XDRField("bctsr_dir", parent: "BIND_CONN_TO_SESSION4resok", type: "channel_dir_from_server4", names: 29, hint: .none),  // 864
         XDRField("bctsr_use_conn_in_rdma_mode", parent: "BIND_CONN_TO_SESSION4resok", type: "bool", names: 0, hint: .none),  // 865
     ]
 }

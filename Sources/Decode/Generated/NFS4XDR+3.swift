@@ -3,7 +3,7 @@
 extension NFS4XDR {
 
     static let fieldsPart2: [XDRField] = [
-        XDRField("bctsr_status", parent: "BIND_CONN_TO_SESSION4res", type: "nfsstat4", names: 17, hint: .none),  // 866
+        XDRField("bctsr_status", parent: "BIND_CONN_TO_SESSION4res", type: "nfsstat4", names: 18, hint: .none),  // 866
         XDRField("bctsr_resok4", parent: "BIND_CONN_TO_SESSION4res", type: "BIND_CONN_TO_SESSION4resok", names: 0, hint: .none),  // 867
         XDRField("spo_must_enforce", parent: "state_protect_ops4", type: "bitmap4", names: 0, hint: .bitmap),  // 868
         XDRField("spo_must_allow", parent: "state_protect_ops4", type: "bitmap4", names: 0, hint: .bitmap),  // 869
@@ -12,7 +12,7 @@ extension NFS4XDR {
         XDRField("ssp_encr_algs", parent: "ssv_sp_parms4", type: "sec_oid4<>", names: 0, hint: .none),  // 872
         XDRField("ssp_window", parent: "ssv_sp_parms4", type: "uint32_t", names: 0, hint: .none),  // 873
         XDRField("ssp_num_gss_handles", parent: "ssv_sp_parms4", type: "uint32_t", names: 0, hint: .none),  // 874
-        XDRField("spa_how", parent: "state_protect4_a", type: "state_protect_how4", names: 29, hint: .none),  // 875
+        XDRField("spa_how", parent: "state_protect4_a", type: "state_protect_how4", names: 30, hint: .none),  // 875
         XDRField("spa_mach_ops", parent: "state_protect4_a", type: "state_protect_ops4", names: 0, hint: .none),  // 876
         XDRField("spa_ssv_parms", parent: "state_protect4_a", type: "ssv_sp_parms4", names: 0, hint: .none),  // 877
         XDRField("eia_clientowner", parent: "EXCHANGE_ID4args", type: "client_owner4", names: 0, hint: .none),  // 878
@@ -25,7 +25,7 @@ extension NFS4XDR {
         XDRField("spi_ssv_len", parent: "ssv_prot_info4", type: "uint32_t", names: 0, hint: .none),  // 885
         XDRField("spi_window", parent: "ssv_prot_info4", type: "uint32_t", names: 0, hint: .none),  // 886
         XDRField("spi_handles", parent: "ssv_prot_info4", type: "gsshandle4_t<>", names: 0, hint: .none),  // 887
-        XDRField("spr_how", parent: "state_protect4_r", type: "state_protect_how4", names: 29, hint: .none),  // 888
+        XDRField("spr_how", parent: "state_protect4_r", type: "state_protect_how4", names: 30, hint: .none),  // 888
         XDRField("spr_mach_ops", parent: "state_protect4_r", type: "state_protect_ops4", names: 0, hint: .none),  // 889
         XDRField("spr_ssv_info", parent: "state_protect4_r", type: "ssv_prot_info4", names: 0, hint: .none),  // 890
         XDRField("eir_clientid", parent: "EXCHANGE_ID4resok", type: "clientid4", names: 0, hint: .hex),  // 891
@@ -35,7 +35,7 @@ extension NFS4XDR {
         XDRField("eir_server_owner", parent: "EXCHANGE_ID4resok", type: "server_owner4", names: 0, hint: .none),  // 895
         XDRField("eir_server_scope", parent: "EXCHANGE_ID4resok", type: "opaque<1024>", names: 0, hint: .none),  // 896
         XDRField("eir_server_impl_id", parent: "EXCHANGE_ID4resok", type: "nfs_impl_id4<1>", names: 0, hint: .none),  // 897
-        XDRField("eir_status", parent: "EXCHANGE_ID4res", type: "nfsstat4", names: 17, hint: .none),  // 898
+        XDRField("eir_status", parent: "EXCHANGE_ID4res", type: "nfsstat4", names: 18, hint: .none),  // 898
         XDRField("eir_resok4", parent: "EXCHANGE_ID4res", type: "EXCHANGE_ID4resok", names: 0, hint: .none),  // 899
         XDRField("ca_headerpadsize", parent: "channel_attrs4", type: "count4", names: 0, hint: .none),  // 900
         XDRField("ca_maxrequestsize", parent: "channel_attrs4", type: "count4", names: 0, hint: .none),  // 901
@@ -56,12 +56,12 @@ extension NFS4XDR {
         XDRField("csr_flags", parent: "CREATE_SESSION4resok", type: "uint32_t", names: 0, hint: .hex),  // 916
         XDRField("csr_fore_chan_attrs", parent: "CREATE_SESSION4resok", type: "channel_attrs4", names: 0, hint: .none),  // 917
         XDRField("csr_back_chan_attrs", parent: "CREATE_SESSION4resok", type: "channel_attrs4", names: 0, hint: .none),  // 918
-        XDRField("csr_status", parent: "CREATE_SESSION4res", type: "nfsstat4", names: 17, hint: .none),  // 919
+        XDRField("csr_status", parent: "CREATE_SESSION4res", type: "nfsstat4", names: 18, hint: .none),  // 919
         XDRField("csr_resok4", parent: "CREATE_SESSION4res", type: "CREATE_SESSION4resok", names: 0, hint: .none),  // 920
         XDRField("dsa_sessionid", parent: "DESTROY_SESSION4args", type: "sessionid4", names: 0, hint: .none),  // 921
-        XDRField("dsr_status", parent: "DESTROY_SESSION4res", type: "nfsstat4", names: 17, hint: .none),  // 922
+        XDRField("dsr_status", parent: "DESTROY_SESSION4res", type: "nfsstat4", names: 18, hint: .none),  // 922
         XDRField("fsa_stateid", parent: "FREE_STATEID4args", type: "stateid4", names: 0, hint: .stateid),  // 923
-        XDRField("fsr_status", parent: "FREE_STATEID4res", type: "nfsstat4", names: 17, hint: .none),  // 924
+        XDRField("fsr_status", parent: "FREE_STATEID4res", type: "nfsstat4", names: 18, hint: .none),  // 924
         XDRField("gdda_signal_deleg_avail", parent: "GET_DIR_DELEGATION4args", type: "bool", names: 0, hint: .none),  // 925
         XDRField("gdda_notification_types", parent: "GET_DIR_DELEGATION4args", type: "bitmap4", names: 0, hint: .bitmap),  // 926
         XDRField("gdda_child_attr_delay", parent: "GET_DIR_DELEGATION4args", type: "attr_notice4", names: 0, hint: .none),  // 927
@@ -73,21 +73,21 @@ extension NFS4XDR {
         XDRField("gddr_notification", parent: "GET_DIR_DELEGATION4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 933
         XDRField("gddr_child_attributes", parent: "GET_DIR_DELEGATION4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 934
         XDRField("gddr_dir_attributes", parent: "GET_DIR_DELEGATION4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 935
-        XDRField("gddrnf_status", parent: "GET_DIR_DELEGATION4res_non_fatal", type: "gddrnf4_status", names: 30, hint: .none),  // 936
+        XDRField("gddrnf_status", parent: "GET_DIR_DELEGATION4res_non_fatal", type: "gddrnf4_status", names: 31, hint: .none),  // 936
         XDRField("gddrnf_resok4", parent: "GET_DIR_DELEGATION4res_non_fatal", type: "GET_DIR_DELEGATION4resok", names: 0, hint: .none),  // 937
         XDRField("gddrnf_will_signal_deleg_avail", parent: "GET_DIR_DELEGATION4res_non_fatal", type: "bool", names: 0, hint: .none),  // 938
-        XDRField("gddr_status", parent: "GET_DIR_DELEGATION4res", type: "nfsstat4", names: 17, hint: .none),  // 939
+        XDRField("gddr_status", parent: "GET_DIR_DELEGATION4res", type: "nfsstat4", names: 18, hint: .none),  // 939
         XDRField("gddr_res_non_fatal4", parent: "GET_DIR_DELEGATION4res", type: "GET_DIR_DELEGATION4res_non_fatal", names: 0, hint: .none),  // 940
         XDRField("gdia_device_id", parent: "GETDEVICEINFO4args", type: "deviceid4", names: 0, hint: .none),  // 941
-        XDRField("gdia_layout_type", parent: "GETDEVICEINFO4args", type: "layouttype4", names: 10, hint: .none),  // 942
+        XDRField("gdia_layout_type", parent: "GETDEVICEINFO4args", type: "layouttype4", names: 11, hint: .none),  // 942
         XDRField("gdia_maxcount", parent: "GETDEVICEINFO4args", type: "count4", names: 0, hint: .none),  // 943
         XDRField("gdia_notify_types", parent: "GETDEVICEINFO4args", type: "bitmap4", names: 0, hint: .bitmap),  // 944
         XDRField("gdir_device_addr", parent: "GETDEVICEINFO4resok", type: "device_addr4", names: 0, hint: .none),  // 945
         XDRField("gdir_notification", parent: "GETDEVICEINFO4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 946
-        XDRField("gdir_status", parent: "GETDEVICEINFO4res", type: "nfsstat4", names: 17, hint: .none),  // 947
+        XDRField("gdir_status", parent: "GETDEVICEINFO4res", type: "nfsstat4", names: 18, hint: .none),  // 947
         XDRField("gdir_resok4", parent: "GETDEVICEINFO4res", type: "GETDEVICEINFO4resok", names: 0, hint: .none),  // 948
         XDRField("gdir_mincount", parent: "GETDEVICEINFO4res", type: "count4", names: 0, hint: .none),  // 949
-        XDRField("gdla_layout_type", parent: "GETDEVICELIST4args", type: "layouttype4", names: 10, hint: .none),  // 950
+        XDRField("gdla_layout_type", parent: "GETDEVICELIST4args", type: "layouttype4", names: 11, hint: .none),  // 950
         XDRField("gdla_maxdevices", parent: "GETDEVICELIST4args", type: "count4", names: 0, hint: .none),  // 951
         XDRField("gdla_cookie", parent: "GETDEVICELIST4args", type: "nfs_cookie4", names: 0, hint: .none),  // 952
         XDRField("gdla_cookieverf", parent: "GETDEVICELIST4args", type: "verifier4", names: 0, hint: .none),  // 953
@@ -95,7 +95,7 @@ extension NFS4XDR {
         XDRField("gdlr_cookieverf", parent: "GETDEVICELIST4resok", type: "verifier4", names: 0, hint: .none),  // 955
         XDRField("gdlr_deviceid_list", parent: "GETDEVICELIST4resok", type: "deviceid4<>", names: 0, hint: .none),  // 956
         XDRField("gdlr_eof", parent: "GETDEVICELIST4resok", type: "bool", names: 0, hint: .none),  // 957
-        XDRField("gdlr_status", parent: "GETDEVICELIST4res", type: "nfsstat4", names: 17, hint: .none),  // 958
+        XDRField("gdlr_status", parent: "GETDEVICELIST4res", type: "nfsstat4", names: 18, hint: .none),  // 958
         XDRField("gdlr_resok4", parent: "GETDEVICELIST4res", type: "GETDEVICELIST4resok", names: 0, hint: .none),  // 959
         XDRField("nt_timechanged", parent: "newtime4", type: "bool", names: 0, hint: .none),  // 960
         XDRField("nt_time", parent: "newtime4", type: "nfstime4", names: 0, hint: .none),  // 961
@@ -111,11 +111,11 @@ extension NFS4XDR {
         XDRField("ns_sizechanged", parent: "newsize4", type: "bool", names: 0, hint: .none),  // 971
         XDRField("ns_size", parent: "newsize4", type: "length4", names: 0, hint: .none),  // 972
         XDRField("locr_newsize", parent: "LAYOUTCOMMIT4resok", type: "newsize4", names: 0, hint: .none),  // 973
-        XDRField("locr_status", parent: "LAYOUTCOMMIT4res", type: "nfsstat4", names: 17, hint: .none),  // 974
+        XDRField("locr_status", parent: "LAYOUTCOMMIT4res", type: "nfsstat4", names: 18, hint: .none),  // 974
         XDRField("locr_resok4", parent: "LAYOUTCOMMIT4res", type: "LAYOUTCOMMIT4resok", names: 0, hint: .none),  // 975
         XDRField("loga_signal_layout_avail", parent: "LAYOUTGET4args", type: "bool", names: 0, hint: .none),  // 976
-        XDRField("loga_layout_type", parent: "LAYOUTGET4args", type: "layouttype4", names: 10, hint: .none),  // 977
-        XDRField("loga_iomode", parent: "LAYOUTGET4args", type: "layoutiomode4", names: 11, hint: .none),  // 978
+        XDRField("loga_layout_type", parent: "LAYOUTGET4args", type: "layouttype4", names: 11, hint: .none),  // 977
+        XDRField("loga_iomode", parent: "LAYOUTGET4args", type: "layoutiomode4", names: 12, hint: .none),  // 978
         XDRField("loga_offset", parent: "LAYOUTGET4args", type: "offset4", names: 0, hint: .none),  // 979
         XDRField("loga_length", parent: "LAYOUTGET4args", type: "length4", names: 0, hint: .none),  // 980
         XDRField("loga_minlength", parent: "LAYOUTGET4args", type: "length4", names: 0, hint: .none),  // 981
@@ -124,16 +124,16 @@ extension NFS4XDR {
         XDRField("logr_return_on_close", parent: "LAYOUTGET4resok", type: "bool", names: 0, hint: .none),  // 984
         XDRField("logr_stateid", parent: "LAYOUTGET4resok", type: "stateid4", names: 0, hint: .stateid),  // 985
         XDRField("logr_layout", parent: "LAYOUTGET4resok", type: "layout4<>", names: 0, hint: .none),  // 986
-        XDRField("logr_status", parent: "LAYOUTGET4res", type: "nfsstat4", names: 17, hint: .none),  // 987
+        XDRField("logr_status", parent: "LAYOUTGET4res", type: "nfsstat4", names: 18, hint: .none),  // 987
         XDRField("logr_resok4", parent: "LAYOUTGET4res", type: "LAYOUTGET4resok", names: 0, hint: .none),  // 988
         XDRField("logr_will_signal_layout_avail", parent: "LAYOUTGET4res", type: "bool", names: 0, hint: .none),  // 989
         XDRField("lora_reclaim", parent: "LAYOUTRETURN4args", type: "bool", names: 0, hint: .none),  // 990
-        XDRField("lora_layout_type", parent: "LAYOUTRETURN4args", type: "layouttype4", names: 10, hint: .none),  // 991
-        XDRField("lora_iomode", parent: "LAYOUTRETURN4args", type: "layoutiomode4", names: 11, hint: .none),  // 992
+        XDRField("lora_layout_type", parent: "LAYOUTRETURN4args", type: "layouttype4", names: 11, hint: .none),  // 991
+        XDRField("lora_iomode", parent: "LAYOUTRETURN4args", type: "layoutiomode4", names: 12, hint: .none),  // 992
         XDRField("lora_layoutreturn", parent: "LAYOUTRETURN4args", type: "layoutreturn4", names: 0, hint: .none),  // 993
         XDRField("lrs_present", parent: "layoutreturn_stateid", type: "bool", names: 0, hint: .none),  // 994
         XDRField("lrs_stateid", parent: "layoutreturn_stateid", type: "stateid4", names: 0, hint: .stateid),  // 995
-        XDRField("lorr_status", parent: "LAYOUTRETURN4res", type: "nfsstat4", names: 17, hint: .none),  // 996
+        XDRField("lorr_status", parent: "LAYOUTRETURN4res", type: "nfsstat4", names: 18, hint: .none),  // 996
         XDRField("lorr_stateid", parent: "LAYOUTRETURN4res", type: "layoutreturn_stateid", names: 0, hint: .none),  // 997
         XDRField("sa_sessionid", parent: "SEQUENCE4args", type: "sessionid4", names: 0, hint: .none),  // 998
         XDRField("sa_sequenceid", parent: "SEQUENCE4args", type: "sequenceid4", names: 0, hint: .none),  // 999
@@ -146,27 +146,27 @@ extension NFS4XDR {
         XDRField("sr_highest_slotid", parent: "SEQUENCE4resok", type: "slotid4", names: 0, hint: .none),  // 1006
         XDRField("sr_target_highest_slotid", parent: "SEQUENCE4resok", type: "slotid4", names: 0, hint: .none),  // 1007
         XDRField("sr_status_flags", parent: "SEQUENCE4resok", type: "uint32_t", names: 0, hint: .hex),  // 1008
-        XDRField("sr_status", parent: "SEQUENCE4res", type: "nfsstat4", names: 17, hint: .none),  // 1009
+        XDRField("sr_status", parent: "SEQUENCE4res", type: "nfsstat4", names: 18, hint: .none),  // 1009
         XDRField("sr_resok4", parent: "SEQUENCE4res", type: "SEQUENCE4resok", names: 0, hint: .none),  // 1010
         XDRField("ssa_ssv", parent: "SET_SSV4args", type: "opaque<>", names: 0, hint: .none),  // 1011
         XDRField("ssa_digest", parent: "SET_SSV4args", type: "opaque<>", names: 0, hint: .none),  // 1012
         XDRField("ssr_digest", parent: "SET_SSV4resok", type: "opaque<>", names: 0, hint: .none),  // 1013
-        XDRField("ssr_status", parent: "SET_SSV4res", type: "nfsstat4", names: 17, hint: .none),  // 1014
+        XDRField("ssr_status", parent: "SET_SSV4res", type: "nfsstat4", names: 18, hint: .none),  // 1014
         XDRField("ssr_resok4", parent: "SET_SSV4res", type: "SET_SSV4resok", names: 0, hint: .none),  // 1015
         XDRField("ts_stateids", parent: "TEST_STATEID4args", type: "stateid4<>", names: 0, hint: .stateid),  // 1016
-        XDRField("tsr_status_codes", parent: "TEST_STATEID4resok", type: "nfsstat4<>", names: 17, hint: .none),  // 1017
-        XDRField("tsr_status", parent: "TEST_STATEID4res", type: "nfsstat4", names: 17, hint: .none),  // 1018
+        XDRField("tsr_status_codes", parent: "TEST_STATEID4resok", type: "nfsstat4<>", names: 18, hint: .none),  // 1017
+        XDRField("tsr_status", parent: "TEST_STATEID4res", type: "nfsstat4", names: 18, hint: .none),  // 1018
         XDRField("tsr_resok4", parent: "TEST_STATEID4res", type: "TEST_STATEID4resok", names: 0, hint: .none),  // 1019
-        XDRField("dc_claim", parent: "deleg_claim4", type: "open_claim_type4", names: 23, hint: .none),  // 1020
-        XDRField("dc_delegate_type", parent: "deleg_claim4", type: "open_delegation_type4", names: 24, hint: .none),  // 1021
+        XDRField("dc_claim", parent: "deleg_claim4", type: "open_claim_type4", names: 24, hint: .none),  // 1020
+        XDRField("dc_delegate_type", parent: "deleg_claim4", type: "open_delegation_type4", names: 25, hint: .none),  // 1021
         XDRField("wda_want", parent: "WANT_DELEGATION4args", type: "uint32_t", names: 0, hint: .hex),  // 1022
         XDRField("wda_claim", parent: "WANT_DELEGATION4args", type: "deleg_claim4", names: 0, hint: .none),  // 1023
-        XDRField("wdr_status", parent: "WANT_DELEGATION4res", type: "nfsstat4", names: 17, hint: .none),  // 1024
+        XDRField("wdr_status", parent: "WANT_DELEGATION4res", type: "nfsstat4", names: 18, hint: .none),  // 1024
         XDRField("wdr_resok4", parent: "WANT_DELEGATION4res", type: "open_delegation4", names: 0, hint: .none),  // 1025
         XDRField("dca_clientid", parent: "DESTROY_CLIENTID4args", type: "clientid4", names: 0, hint: .hex),  // 1026
-        XDRField("dcr_status", parent: "DESTROY_CLIENTID4res", type: "nfsstat4", names: 17, hint: .none),  // 1027
+        XDRField("dcr_status", parent: "DESTROY_CLIENTID4res", type: "nfsstat4", names: 18, hint: .none),  // 1027
         XDRField("rca_one_fs", parent: "RECLAIM_COMPLETE4args", type: "bool", names: 0, hint: .none),  // 1028
-        XDRField("rcr_status", parent: "RECLAIM_COMPLETE4res", type: "nfsstat4", names: 17, hint: .none),  // 1029
+        XDRField("rcr_status", parent: "RECLAIM_COMPLETE4res", type: "nfsstat4", names: 18, hint: .none),  // 1029
         XDRField("ca_src_stateid", parent: "COPY4args", type: "stateid4", names: 0, hint: .stateid),  // 1030
         XDRField("ca_dst_stateid", parent: "COPY4args", type: "stateid4", names: 0, hint: .stateid),  // 1031
         XDRField("ca_src_offset", parent: "COPY4args", type: "offset4", names: 0, hint: .none),  // 1032
@@ -179,7 +179,7 @@ extension NFS4XDR {
         XDRField("cr_synchronous", parent: "copy_requirements4", type: "bool", names: 0, hint: .none),  // 1039
         XDRField("cr_response", parent: "COPY4resok", type: "write_response4", names: 0, hint: .none),  // 1040
         XDRField("cr_requirements", parent: "COPY4resok", type: "copy_requirements4", names: 0, hint: .none),  // 1041
-        XDRField("cr_status", parent: "COPY4res", type: "nfsstat4", names: 17, hint: .none),  // 1042
+        XDRField("cr_status", parent: "COPY4res", type: "nfsstat4", names: 18, hint: .none),  // 1042
         XDRField("cr_resok4", parent: "COPY4res", type: "COPY4resok", names: 0, hint: .none),  // 1043
         XDRField("cr_requirements", parent: "COPY4res", type: "copy_requirements4", names: 0, hint: .none),  // 1044
         XDRField("cna_src_stateid", parent: "COPY_NOTIFY4args", type: "stateid4", names: 0, hint: .stateid),  // 1045
@@ -187,38 +187,38 @@ extension NFS4XDR {
         XDRField("cnr_lease_time", parent: "COPY_NOTIFY4resok", type: "nfstime4", names: 0, hint: .none),  // 1047
         XDRField("cnr_stateid", parent: "COPY_NOTIFY4resok", type: "stateid4", names: 0, hint: .stateid),  // 1048
         XDRField("cnr_source_server", parent: "COPY_NOTIFY4resok", type: "netloc4<>", names: 0, hint: .none),  // 1049
-        XDRField("cnr_status", parent: "COPY_NOTIFY4res", type: "nfsstat4", names: 17, hint: .none),  // 1050
+        XDRField("cnr_status", parent: "COPY_NOTIFY4res", type: "nfsstat4", names: 18, hint: .none),  // 1050
         XDRField("resok4", parent: "COPY_NOTIFY4res", type: "COPY_NOTIFY4resok", names: 0, hint: .none),  // 1051
         XDRField("oca_stateid", parent: "OFFLOAD_CANCEL4args", type: "stateid4", names: 0, hint: .stateid),  // 1052
-        XDRField("ocr_status", parent: "OFFLOAD_CANCEL4res", type: "nfsstat4", names: 17, hint: .none),  // 1053
+        XDRField("ocr_status", parent: "OFFLOAD_CANCEL4res", type: "nfsstat4", names: 18, hint: .none),  // 1053
         XDRField("osa_stateid", parent: "OFFLOAD_STATUS4args", type: "stateid4", names: 0, hint: .stateid),  // 1054
         XDRField("osr_count", parent: "OFFLOAD_STATUS4resok", type: "length4", names: 0, hint: .none),  // 1055
-        XDRField("osr_complete", parent: "OFFLOAD_STATUS4resok", type: "nfsstat4<1>", names: 17, hint: .none),  // 1056
-        XDRField("osr_status", parent: "OFFLOAD_STATUS4res", type: "nfsstat4", names: 17, hint: .none),  // 1057
+        XDRField("osr_complete", parent: "OFFLOAD_STATUS4resok", type: "nfsstat4<1>", names: 18, hint: .none),  // 1056
+        XDRField("osr_status", parent: "OFFLOAD_STATUS4res", type: "nfsstat4", names: 18, hint: .none),  // 1057
         XDRField("osr_resok4", parent: "OFFLOAD_STATUS4res", type: "OFFLOAD_STATUS4resok", names: 0, hint: .none),  // 1058
         XDRField("aa_stateid", parent: "ALLOCATE4args", type: "stateid4", names: 0, hint: .stateid),  // 1059
         XDRField("aa_offset", parent: "ALLOCATE4args", type: "offset4", names: 0, hint: .none),  // 1060
         XDRField("aa_length", parent: "ALLOCATE4args", type: "length4", names: 0, hint: .none),  // 1061
-        XDRField("ar_status", parent: "ALLOCATE4res", type: "nfsstat4", names: 17, hint: .none),  // 1062
+        XDRField("ar_status", parent: "ALLOCATE4res", type: "nfsstat4", names: 18, hint: .none),  // 1062
         XDRField("da_stateid", parent: "DEALLOCATE4args", type: "stateid4", names: 0, hint: .stateid),  // 1063
         XDRField("da_offset", parent: "DEALLOCATE4args", type: "offset4", names: 0, hint: .none),  // 1064
         XDRField("da_length", parent: "DEALLOCATE4args", type: "length4", names: 0, hint: .none),  // 1065
-        XDRField("dr_status", parent: "DEALLOCATE4res", type: "nfsstat4", names: 17, hint: .none),  // 1066
+        XDRField("dr_status", parent: "DEALLOCATE4res", type: "nfsstat4", names: 18, hint: .none),  // 1066
         XDRField("iaa_stateid", parent: "IO_ADVISE4args", type: "stateid4", names: 0, hint: .stateid),  // 1067
         XDRField("iaa_offset", parent: "IO_ADVISE4args", type: "offset4", names: 0, hint: .none),  // 1068
         XDRField("iaa_count", parent: "IO_ADVISE4args", type: "length4", names: 0, hint: .none),  // 1069
         XDRField("iaa_hints", parent: "IO_ADVISE4args", type: "bitmap4", names: 0, hint: .bitmap),  // 1070
         XDRField("ior_hints", parent: "IO_ADVISE4resok", type: "bitmap4", names: 0, hint: .bitmap),  // 1071
-        XDRField("ior_status", parent: "IO_ADVISE4res", type: "nfsstat4", names: 17, hint: .none),  // 1072
+        XDRField("ior_status", parent: "IO_ADVISE4res", type: "nfsstat4", names: 18, hint: .none),  // 1072
         XDRField("resok4", parent: "IO_ADVISE4res", type: "IO_ADVISE4resok", names: 0, hint: .none),  // 1073
         XDRField("de_deviceid", parent: "device_error4", type: "deviceid4", names: 0, hint: .none),  // 1074
-        XDRField("de_status", parent: "device_error4", type: "nfsstat4", names: 17, hint: .none),  // 1075
-        XDRField("de_opnum", parent: "device_error4", type: "nfs_opnum4", names: 31, hint: .none),  // 1076
+        XDRField("de_status", parent: "device_error4", type: "nfsstat4", names: 18, hint: .none),  // 1075
+        XDRField("de_opnum", parent: "device_error4", type: "nfs_opnum4", names: 32, hint: .none),  // 1076
         XDRField("lea_offset", parent: "LAYOUTERROR4args", type: "offset4", names: 0, hint: .none),  // 1077
         XDRField("lea_length", parent: "LAYOUTERROR4args", type: "length4", names: 0, hint: .none),  // 1078
         XDRField("lea_stateid", parent: "LAYOUTERROR4args", type: "stateid4", names: 0, hint: .stateid),  // 1079
         XDRField("lea_errors", parent: "LAYOUTERROR4args", type: "device_error4<>", names: 0, hint: .none),  // 1080
-        XDRField("ler_status", parent: "LAYOUTERROR4res", type: "nfsstat4", names: 17, hint: .none),  // 1081
+        XDRField("ler_status", parent: "LAYOUTERROR4res", type: "nfsstat4", names: 18, hint: .none),  // 1081
         XDRField("ii_count", parent: "io_info4", type: "uint64_t", names: 0, hint: .none),  // 1082
         XDRField("ii_bytes", parent: "io_info4", type: "uint64_t", names: 0, hint: .none),  // 1083
         XDRField("lsa_offset", parent: "LAYOUTSTATS4args", type: "offset4", names: 0, hint: .none),  // 1084
@@ -228,48 +228,48 @@ extension NFS4XDR {
         XDRField("lsa_write", parent: "LAYOUTSTATS4args", type: "io_info4", names: 0, hint: .none),  // 1088
         XDRField("lsa_deviceid", parent: "LAYOUTSTATS4args", type: "deviceid4", names: 0, hint: .none),  // 1089
         XDRField("lsa_layoutupdate", parent: "LAYOUTSTATS4args", type: "layoutupdate4", names: 0, hint: .none),  // 1090
-        XDRField("lsr_status", parent: "LAYOUTSTATS4res", type: "nfsstat4", names: 17, hint: .none),  // 1091
+        XDRField("lsr_status", parent: "LAYOUTSTATS4res", type: "nfsstat4", names: 18, hint: .none),  // 1091
         XDRField("rpa_stateid", parent: "READ_PLUS4args", type: "stateid4", names: 0, hint: .stateid),  // 1092
         XDRField("rpa_offset", parent: "READ_PLUS4args", type: "offset4", names: 0, hint: .none),  // 1093
         XDRField("rpa_count", parent: "READ_PLUS4args", type: "count4", names: 0, hint: .none),  // 1094
-        XDRField("rpc_content", parent: "read_plus_content", type: "data_content4", names: 32, hint: .none),  // 1095
+        XDRField("rpc_content", parent: "read_plus_content", type: "data_content4", names: 33, hint: .none),  // 1095
         XDRField("rpc_data", parent: "read_plus_content", type: "data4", names: 0, hint: .none),  // 1096
         XDRField("rpc_hole", parent: "read_plus_content", type: "data_info4", names: 0, hint: .none),  // 1097
         XDRField("rpr_eof", parent: "read_plus_res4", type: "bool", names: 0, hint: .none),  // 1098
         XDRField("rpr_contents", parent: "read_plus_res4", type: "read_plus_content<>", names: 0, hint: .none),  // 1099
-        XDRField("rp_status", parent: "READ_PLUS4res", type: "nfsstat4", names: 17, hint: .none),  // 1100
+        XDRField("rp_status", parent: "READ_PLUS4res", type: "nfsstat4", names: 18, hint: .none),  // 1100
         XDRField("rp_resok4", parent: "READ_PLUS4res", type: "read_plus_res4", names: 0, hint: .none),  // 1101
         XDRField("sa_stateid", parent: "SEEK4args", type: "stateid4", names: 0, hint: .stateid),  // 1102
         XDRField("sa_offset", parent: "SEEK4args", type: "offset4", names: 0, hint: .none),  // 1103
-        XDRField("sa_what", parent: "SEEK4args", type: "data_content4", names: 32, hint: .none),  // 1104
+        XDRField("sa_what", parent: "SEEK4args", type: "data_content4", names: 33, hint: .none),  // 1104
         XDRField("sr_eof", parent: "seek_res4", type: "bool", names: 0, hint: .none),  // 1105
         XDRField("sr_offset", parent: "seek_res4", type: "offset4", names: 0, hint: .none),  // 1106
-        XDRField("sa_status", parent: "SEEK4res", type: "nfsstat4", names: 17, hint: .none),  // 1107
+        XDRField("sa_status", parent: "SEEK4res", type: "nfsstat4", names: 18, hint: .none),  // 1107
         XDRField("resok4", parent: "SEEK4res", type: "seek_res4", names: 0, hint: .none),  // 1108
         XDRField("wsa_stateid", parent: "WRITE_SAME4args", type: "stateid4", names: 0, hint: .stateid),  // 1109
-        XDRField("wsa_stable", parent: "WRITE_SAME4args", type: "stable_how4", names: 15, hint: .none),  // 1110
+        XDRField("wsa_stable", parent: "WRITE_SAME4args", type: "stable_how4", names: 16, hint: .none),  // 1110
         XDRField("wsa_adb", parent: "WRITE_SAME4args", type: "app_data_block4", names: 0, hint: .none),  // 1111
-        XDRField("wsr_status", parent: "WRITE_SAME4res", type: "nfsstat4", names: 17, hint: .none),  // 1112
+        XDRField("wsr_status", parent: "WRITE_SAME4res", type: "nfsstat4", names: 18, hint: .none),  // 1112
         XDRField("resok4", parent: "WRITE_SAME4res", type: "write_response4", names: 0, hint: .none),  // 1113
         XDRField("gxa_name", parent: "GETXATTR4args", type: "xattrkey4", names: 0, hint: .none),  // 1114
-        XDRField("gxr_status", parent: "GETXATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 1115
+        XDRField("gxr_status", parent: "GETXATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 1115
         XDRField("gxr_value", parent: "GETXATTR4res", type: "xattrvalue4", names: 0, hint: .none),  // 1116
-        XDRField("sxa_option", parent: "SETXATTR4args", type: "setxattr_option4", names: 33, hint: .none),  // 1117
+        XDRField("sxa_option", parent: "SETXATTR4args", type: "setxattr_option4", names: 34, hint: .none),  // 1117
         XDRField("sxa_key", parent: "SETXATTR4args", type: "xattrkey4", names: 0, hint: .none),  // 1118
         XDRField("sxa_value", parent: "SETXATTR4args", type: "xattrvalue4", names: 0, hint: .none),  // 1119
-        XDRField("sxr_status", parent: "SETXATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 1120
+        XDRField("sxr_status", parent: "SETXATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 1120
         XDRField("sxr_info", parent: "SETXATTR4res", type: "change_info4", names: 0, hint: .none),  // 1121
         XDRField("lxa_cookie", parent: "LISTXATTRS4args", type: "nfs_cookie4", names: 0, hint: .none),  // 1122
         XDRField("lxa_maxcount", parent: "LISTXATTRS4args", type: "count4", names: 0, hint: .none),  // 1123
         XDRField("lxr_cookie", parent: "LISTXATTRS4resok", type: "nfs_cookie4", names: 0, hint: .none),  // 1124
         XDRField("lxr_names", parent: "LISTXATTRS4resok", type: "xattrkey4<>", names: 0, hint: .none),  // 1125
         XDRField("lxr_eof", parent: "LISTXATTRS4resok", type: "bool", names: 0, hint: .none),  // 1126
-        XDRField("lxr_status", parent: "LISTXATTRS4res", type: "nfsstat4", names: 17, hint: .none),  // 1127
+        XDRField("lxr_status", parent: "LISTXATTRS4res", type: "nfsstat4", names: 18, hint: .none),  // 1127
         XDRField("lxr_value", parent: "LISTXATTRS4res", type: "LISTXATTRS4resok", names: 0, hint: .none),  // 1128
         XDRField("rxa_name", parent: "REMOVEXATTR4args", type: "xattrkey4", names: 0, hint: .none),  // 1129
-        XDRField("rxr_status", parent: "REMOVEXATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 1130
+        XDRField("rxr_status", parent: "REMOVEXATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 1130
         XDRField("rxr_info", parent: "REMOVEXATTR4res", type: "change_info4", names: 0, hint: .none),  // 1131
-        XDRField("argop", parent: "nfs_argop4", type: "nfs_opnum4", names: 31, hint: .none),  // 1132
+        XDRField("argop", parent: "nfs_argop4", type: "nfs_opnum4", names: 32, hint: .none),  // 1132
         XDRField("opaccess", parent: "nfs_argop4", type: "ACCESS4args", names: 0, hint: .none),  // 1133
         XDRField("opclose", parent: "nfs_argop4", type: "CLOSE4args", names: 0, hint: .none),  // 1134
         XDRField("opcommit", parent: "nfs_argop4", type: "COMMIT4args", names: 0, hint: .none),  // 1135
@@ -312,7 +312,7 @@ extension NFS4XDR {
         XDRField("oplayoutcommit", parent: "nfs_argop4", type: "LAYOUTCOMMIT4args", names: 0, hint: .none),  // 1172
         XDRField("oplayoutget", parent: "nfs_argop4", type: "LAYOUTGET4args", names: 0, hint: .none),  // 1173
         XDRField("oplayoutreturn", parent: "nfs_argop4", type: "LAYOUTRETURN4args", names: 0, hint: .none),  // 1174
-        XDRField("opsecinfo_no_name", parent: "nfs_argop4", type: "SECINFO_NO_NAME4args", names: 34, hint: .none),  // 1175
+        XDRField("opsecinfo_no_name", parent: "nfs_argop4", type: "SECINFO_NO_NAME4args", names: 35, hint: .none),  // 1175
         XDRField("opsequence", parent: "nfs_argop4", type: "SEQUENCE4args", names: 0, hint: .none),  // 1176
         XDRField("opset_ssv", parent: "nfs_argop4", type: "SET_SSV4args", names: 0, hint: .none),  // 1177
         XDRField("optest_stateid", parent: "nfs_argop4", type: "TEST_STATEID4args", names: 0, hint: .none),  // 1178
@@ -336,7 +336,7 @@ extension NFS4XDR {
         XDRField("opsetxattr", parent: "nfs_argop4", type: "SETXATTR4args", names: 0, hint: .none),  // 1196
         XDRField("oplistxattrs", parent: "nfs_argop4", type: "LISTXATTRS4args", names: 0, hint: .none),  // 1197
         XDRField("opremovexattr", parent: "nfs_argop4", type: "REMOVEXATTR4args", names: 0, hint: .none),  // 1198
-        XDRField("resop", parent: "nfs_resop4", type: "nfs_opnum4", names: 31, hint: .none),  // 1199
+        XDRField("resop", parent: "nfs_resop4", type: "nfs_opnum4", names: 32, hint: .none),  // 1199
         XDRField("opaccess", parent: "nfs_resop4", type: "ACCESS4res", names: 0, hint: .none),  // 1200
         XDRField("opclose", parent: "nfs_resop4", type: "CLOSE4res", names: 0, hint: .none),  // 1201
         XDRField("opcommit", parent: "nfs_resop4", type: "COMMIT4res", names: 0, hint: .none),  // 1202
@@ -414,46 +414,46 @@ extension NFS4XDR {
         XDRField("tag", parent: "COMPOUND4args", type: "utf8str_cs", names: 0, hint: .none),  // 1274
         XDRField("minorversion", parent: "COMPOUND4args", type: "uint32_t", names: 0, hint: .none),  // 1275
         XDRField("argarray", parent: "COMPOUND4args", type: "nfs_argop4<>", names: 0, hint: .none),  // 1276
-        XDRField("status", parent: "COMPOUND4res", type: "nfsstat4", names: 17, hint: .none),  // 1277
+        XDRField("status", parent: "COMPOUND4res", type: "nfsstat4", names: 18, hint: .none),  // 1277
         XDRField("tag", parent: "COMPOUND4res", type: "utf8str_cs", names: 0, hint: .none),  // 1278
         XDRField("resarray", parent: "COMPOUND4res", type: "nfs_resop4<>", names: 0, hint: .none),  // 1279
         XDRField("fh", parent: "CB_GETATTR4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1280
         XDRField("attr_request", parent: "CB_GETATTR4args", type: "bitmap4", names: 0, hint: .bitmap),  // 1281
         XDRField("obj_attributes", parent: "CB_GETATTR4resok", type: "fattr4", names: 0, hint: .none),  // 1282
-        XDRField("status", parent: "CB_GETATTR4res", type: "nfsstat4", names: 17, hint: .none),  // 1283
+        XDRField("status", parent: "CB_GETATTR4res", type: "nfsstat4", names: 18, hint: .none),  // 1283
         XDRField("resok4", parent: "CB_GETATTR4res", type: "CB_GETATTR4resok", names: 0, hint: .none),  // 1284
         XDRField("stateid", parent: "CB_RECALL4args", type: "stateid4", names: 0, hint: .stateid),  // 1285
         XDRField("truncate", parent: "CB_RECALL4args", type: "bool", names: 0, hint: .none),  // 1286
         XDRField("fh", parent: "CB_RECALL4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1287
-        XDRField("status", parent: "CB_RECALL4res", type: "nfsstat4", names: 17, hint: .none),  // 1288
-        XDRField("status", parent: "CB_ILLEGAL4res", type: "nfsstat4", names: 17, hint: .none),  // 1289
+        XDRField("status", parent: "CB_RECALL4res", type: "nfsstat4", names: 18, hint: .none),  // 1288
+        XDRField("status", parent: "CB_ILLEGAL4res", type: "nfsstat4", names: 18, hint: .none),  // 1289
         XDRField("lor_fh", parent: "layoutrecall_file4", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1290
         XDRField("lor_offset", parent: "layoutrecall_file4", type: "offset4", names: 0, hint: .none),  // 1291
         XDRField("lor_length", parent: "layoutrecall_file4", type: "length4", names: 0, hint: .none),  // 1292
         XDRField("lor_stateid", parent: "layoutrecall_file4", type: "stateid4", names: 0, hint: .stateid),  // 1293
-        XDRField("lor_recalltype", parent: "layoutrecall4", type: "layoutrecall_type4", names: 35, hint: .none),  // 1294
+        XDRField("lor_recalltype", parent: "layoutrecall4", type: "layoutrecall_type4", names: 36, hint: .none),  // 1294
         XDRField("lor_layout", parent: "layoutrecall4", type: "layoutrecall_file4", names: 0, hint: .none),  // 1295
         XDRField("lor_fsid", parent: "layoutrecall4", type: "fsid4", names: 0, hint: .none),  // 1296
-        XDRField("clora_type", parent: "CB_LAYOUTRECALL4args", type: "layouttype4", names: 10, hint: .none),  // 1297
-        XDRField("clora_iomode", parent: "CB_LAYOUTRECALL4args", type: "layoutiomode4", names: 11, hint: .none),  // 1298
+        XDRField("clora_type", parent: "CB_LAYOUTRECALL4args", type: "layouttype4", names: 11, hint: .none),  // 1297
+        XDRField("clora_iomode", parent: "CB_LAYOUTRECALL4args", type: "layoutiomode4", names: 12, hint: .none),  // 1298
         XDRField("clora_changed", parent: "CB_LAYOUTRECALL4args", type: "bool", names: 0, hint: .none),  // 1299
         XDRField("clora_recall", parent: "CB_LAYOUTRECALL4args", type: "layoutrecall4", names: 0, hint: .none),  // 1300
-        XDRField("clorr_status", parent: "CB_LAYOUTRECALL4res", type: "nfsstat4", names: 17, hint: .none),  // 1301
+        XDRField("clorr_status", parent: "CB_LAYOUTRECALL4res", type: "nfsstat4", names: 18, hint: .none),  // 1301
         XDRField("notify_mask", parent: "notify4", type: "bitmap4", names: 0, hint: .bitmap),  // 1302
         XDRField("notify_vals", parent: "notify4", type: "notifylist4", names: 0, hint: .none),  // 1303
         XDRField("cna_stateid", parent: "CB_NOTIFY4args", type: "stateid4", names: 0, hint: .stateid),  // 1304
         XDRField("cna_fh", parent: "CB_NOTIFY4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1305
         XDRField("cna_changes", parent: "CB_NOTIFY4args", type: "notify4<>", names: 0, hint: .none),  // 1306
-        XDRField("cnr_status", parent: "CB_NOTIFY4res", type: "nfsstat4", names: 17, hint: .none),  // 1307
+        XDRField("cnr_status", parent: "CB_NOTIFY4res", type: "nfsstat4", names: 18, hint: .none),  // 1307
         XDRField("cpda_fh", parent: "CB_PUSH_DELEG4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1308
         XDRField("cpda_delegation", parent: "CB_PUSH_DELEG4args", type: "open_delegation4", names: 0, hint: .none),  // 1309
-        XDRField("cpdr_status", parent: "CB_PUSH_DELEG4res", type: "nfsstat4", names: 17, hint: .none),  // 1310
+        XDRField("cpdr_status", parent: "CB_PUSH_DELEG4res", type: "nfsstat4", names: 18, hint: .none),  // 1310
         XDRField("craa_objects_to_keep", parent: "CB_RECALL_ANY4args", type: "uint32_t", names: 0, hint: .none),  // 1311
         XDRField("craa_type_mask", parent: "CB_RECALL_ANY4args", type: "bitmap4", names: 0, hint: .bitmap),  // 1312
-        XDRField("crar_status", parent: "CB_RECALL_ANY4res", type: "nfsstat4", names: 17, hint: .none),  // 1313
-        XDRField("croa_status", parent: "CB_RECALLABLE_OBJ_AVAIL4res", type: "nfsstat4", names: 17, hint: .none),  // 1314
+        XDRField("crar_status", parent: "CB_RECALL_ANY4res", type: "nfsstat4", names: 18, hint: .none),  // 1313
+        XDRField("croa_status", parent: "CB_RECALLABLE_OBJ_AVAIL4res", type: "nfsstat4", names: 18, hint: .none),  // 1314
         XDRField("rsa_target_highest_slotid", parent: "CB_RECALL_SLOT4args", type: "slotid4", names: 0, hint: .none),  // 1315
-        XDRField("rsr_status", parent: "CB_RECALL_SLOT4res", type: "nfsstat4", names: 17, hint: .none),  // 1316
+        XDRField("rsr_status", parent: "CB_RECALL_SLOT4res", type: "nfsstat4", names: 18, hint: .none),  // 1316
         XDRField("rc_sequenceid", parent: "referring_call4", type: "sequenceid4", names: 0, hint: .none),  // 1317
         XDRField("rc_slotid", parent: "referring_call4", type: "slotid4", names: 0, hint: .none),  // 1318
         XDRField("rcl_sessionid", parent: "referring_call_list4", type: "sessionid4", names: 0, hint: .none),  // 1319
@@ -469,24 +469,24 @@ extension NFS4XDR {
         XDRField("csr_slotid", parent: "CB_SEQUENCE4resok", type: "slotid4", names: 0, hint: .none),  // 1329
         XDRField("csr_highest_slotid", parent: "CB_SEQUENCE4resok", type: "slotid4", names: 0, hint: .none),  // 1330
         XDRField("csr_target_highest_slotid", parent: "CB_SEQUENCE4resok", type: "slotid4", names: 0, hint: .none),  // 1331
-        XDRField("csr_status", parent: "CB_SEQUENCE4res", type: "nfsstat4", names: 17, hint: .none),  // 1332
+        XDRField("csr_status", parent: "CB_SEQUENCE4res", type: "nfsstat4", names: 18, hint: .none),  // 1332
         XDRField("csr_resok4", parent: "CB_SEQUENCE4res", type: "CB_SEQUENCE4resok", names: 0, hint: .none),  // 1333
         XDRField("cwca_contended_wants_cancelled", parent: "CB_WANTS_CANCELLED4args", type: "bool", names: 0, hint: .none),  // 1334
         XDRField("cwca_resourced_wants_cancelled", parent: "CB_WANTS_CANCELLED4args", type: "bool", names: 0, hint: .none),  // 1335
-        XDRField("cwcr_status", parent: "CB_WANTS_CANCELLED4res", type: "nfsstat4", names: 17, hint: .none),  // 1336
+        XDRField("cwcr_status", parent: "CB_WANTS_CANCELLED4res", type: "nfsstat4", names: 18, hint: .none),  // 1336
         XDRField("cnla_fh", parent: "CB_NOTIFY_LOCK4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1337
         XDRField("cnla_lock_owner", parent: "CB_NOTIFY_LOCK4args", type: "lock_owner4", names: 0, hint: .none),  // 1338
-        XDRField("cnlr_status", parent: "CB_NOTIFY_LOCK4res", type: "nfsstat4", names: 17, hint: .none),  // 1339
+        XDRField("cnlr_status", parent: "CB_NOTIFY_LOCK4res", type: "nfsstat4", names: 18, hint: .none),  // 1339
         XDRField("cnda_changes", parent: "CB_NOTIFY_DEVICEID4args", type: "notify4<>", names: 0, hint: .none),  // 1340
-        XDRField("cndr_status", parent: "CB_NOTIFY_DEVICEID4res", type: "nfsstat4", names: 17, hint: .none),  // 1341
-        XDRField("coa_status", parent: "offload_info4", type: "nfsstat4", names: 17, hint: .none),  // 1342
+        XDRField("cndr_status", parent: "CB_NOTIFY_DEVICEID4res", type: "nfsstat4", names: 18, hint: .none),  // 1341
+        XDRField("coa_status", parent: "offload_info4", type: "nfsstat4", names: 18, hint: .none),  // 1342
         XDRField("coa_resok4", parent: "offload_info4", type: "write_response4", names: 0, hint: .none),  // 1343
         XDRField("coa_bytes_copied", parent: "offload_info4", type: "length4", names: 0, hint: .none),  // 1344
         XDRField("coa_fh", parent: "CB_OFFLOAD4args", type: "nfs_fh4", names: 0, hint: .fileHandle),  // 1345
         XDRField("coa_stateid", parent: "CB_OFFLOAD4args", type: "stateid4", names: 0, hint: .stateid),  // 1346
         XDRField("coa_offload_info", parent: "CB_OFFLOAD4args", type: "offload_info4", names: 0, hint: .none),  // 1347
-        XDRField("cor_status", parent: "CB_OFFLOAD4res", type: "nfsstat4", names: 17, hint: .none),  // 1348
-        XDRField("argop", parent: "nfs_cb_argop4", type: "nfs_cb_opnum4", names: 36, hint: .none),  // 1349
+        XDRField("cor_status", parent: "CB_OFFLOAD4res", type: "nfsstat4", names: 18, hint: .none),  // 1348
+        XDRField("argop", parent: "nfs_cb_argop4", type: "nfs_cb_opnum4", names: 37, hint: .none),  // 1349
         XDRField("opcbgetattr", parent: "nfs_cb_argop4", type: "CB_GETATTR4args", names: 0, hint: .none),  // 1350
         XDRField("opcbrecall", parent: "nfs_cb_argop4", type: "CB_RECALL4args", names: 0, hint: .none),  // 1351
         XDRField("opcblayoutrecall", parent: "nfs_cb_argop4", type: "CB_LAYOUTRECALL4args", names: 0, hint: .none),  // 1352
@@ -503,7 +503,7 @@ extension NFS4XDR {
         XDRField("opcbnotify_lock", parent: "nfs_cb_argop4", type: "CB_NOTIFY_LOCK4args", names: 0, hint: .none),  // 1360
         XDRField("opcbnotify_deviceid", parent: "nfs_cb_argop4", type: "CB_NOTIFY_DEVICEID4args", names: 0, hint: .none),  // 1361
         XDRField("opcboffload", parent: "nfs_cb_argop4", type: "CB_OFFLOAD4args", names: 0, hint: .none),  // 1362
-        XDRField("resop", parent: "nfs_cb_resop4", type: "nfs_cb_opnum4", names: 36, hint: .none),  // 1363
+        XDRField("resop", parent: "nfs_cb_resop4", type: "nfs_cb_opnum4", names: 37, hint: .none),  // 1363
         XDRField("opcbgetattr", parent: "nfs_cb_resop4", type: "CB_GETATTR4res", names: 0, hint: .none),  // 1364
         XDRField("opcbrecall", parent: "nfs_cb_resop4", type: "CB_RECALL4res", names: 0, hint: .none),  // 1365
         XDRField("opcblayoutrecall", parent: "nfs_cb_resop4", type: "CB_LAYOUTRECALL4res", names: 0, hint: .none),  // 1366
@@ -522,7 +522,7 @@ extension NFS4XDR {
         XDRField("minorversion", parent: "CB_COMPOUND4args", type: "uint32_t", names: 0, hint: .none),  // 1379
         XDRField("callback_ident", parent: "CB_COMPOUND4args", type: "uint32_t", names: 0, hint: .none),  // 1380
         XDRField("argarray", parent: "CB_COMPOUND4args", type: "nfs_cb_argop4<>", names: 0, hint: .none),  // 1381
-        XDRField("status", parent: "CB_COMPOUND4res", type: "nfsstat4", names: 17, hint: .none),  // 1382
+        XDRField("status", parent: "CB_COMPOUND4res", type: "nfsstat4", names: 18, hint: .none),  // 1382
         XDRField("tag", parent: "CB_COMPOUND4res", type: "utf8str_cs", names: 0, hint: .none),  // 1383
         XDRField("resarray", parent: "CB_COMPOUND4res", type: "nfs_cb_resop4<>", names: 0, hint: .none),  // 1384
     ]

@@ -59,9 +59,9 @@ enum NLM4XDR {
         XDRField("oh", parent: "nlm4_holder", type: "netobj", names: 0, hint: .none),  // 1511
         XDRField("l_offset", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1512
         XDRField("l_len", parent: "nlm4_holder", type: "uint64", names: 0, hint: .none),  // 1513
-        XDRField("stat", parent: "nlm4_testrply", type: "nlm4_stats", names: 44, hint: .none),  // 1514
+        XDRField("stat", parent: "nlm4_testrply", type: "nlm4_stats", names: 45, hint: .none),  // 1514
         XDRField("holder", parent: "nlm4_testrply", type: "nlm4_holder", names: 0, hint: .none),  // 1515
-        XDRField("stat", parent: "nlm4_stat", type: "nlm4_stats", names: 44, hint: .none),  // 1516
+        XDRField("stat", parent: "nlm4_stat", type: "nlm4_stats", names: 45, hint: .none),  // 1516
         XDRField("cookie", parent: "nlm4_res", type: "netobj", names: 0, hint: .none),  // 1517
         XDRField("stat", parent: "nlm4_res", type: "nlm4_stat", names: 0, hint: .none),  // 1518
         XDRField("cookie", parent: "nlm4_testres", type: "netobj", names: 0, hint: .none),  // 1519
@@ -90,13 +90,13 @@ enum NLM4XDR {
         XDRField("caller_name", parent: "nlm4_share", type: "string<1024>", names: 0, hint: .none),  // 1542
         XDRField("fh", parent: "nlm4_share", type: "netobj", names: 0, hint: .fileHandle),  // 1543
         XDRField("oh", parent: "nlm4_share", type: "netobj", names: 0, hint: .none),  // 1544
-        XDRField("mode", parent: "nlm4_share", type: "fsh4_mode", names: 45, hint: .none),  // 1545
-        XDRField("access", parent: "nlm4_share", type: "fsh4_access", names: 46, hint: .none),  // 1546
+        XDRField("mode", parent: "nlm4_share", type: "fsh4_mode", names: 46, hint: .none),  // 1545
+        XDRField("access", parent: "nlm4_share", type: "fsh4_access", names: 47, hint: .none),  // 1546
         XDRField("cookie", parent: "nlm4_shareargs", type: "netobj", names: 0, hint: .none),  // 1547
         XDRField("share", parent: "nlm4_shareargs", type: "nlm4_share", names: 0, hint: .none),  // 1548
         XDRField("reclaim", parent: "nlm4_shareargs", type: "bool", names: 0, hint: .none),  // 1549
         XDRField("cookie", parent: "nlm4_shareres", type: "netobj", names: 0, hint: .none),  // 1550
-        XDRField("stat", parent: "nlm4_shareres", type: "nlm4_stats", names: 44, hint: .none),  // 1551
+        XDRField("stat", parent: "nlm4_shareres", type: "nlm4_stats", names: 45, hint: .none),  // 1551
         XDRField("sequence", parent: "nlm4_shareres", type: "int32", names: 0, hint: .none),  // 1552
         XDRField("name", parent: "nlm4_notify", type: "string<1025>", names: 0, hint: .none),  // 1553
         XDRField("state", parent: "nlm4_notify", type: "int32", names: 0, hint: .none),  // 1554
@@ -340,7 +340,7 @@ enum NLM4XDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 44:  // enum nlm4_stats
+        case 45:  // enum nlm4_stats
             switch value {
             case 0: return "NLM4_GRANTED"
             case 1: return "NLM4_DENIED"
@@ -354,7 +354,7 @@ enum NLM4XDR {
             case 9: return "NLM4_FAILED"
             default: return nil
             }
-        case 45:  // enum fsh4_mode
+        case 46:  // enum fsh4_mode
             switch value {
             case 0: return "fsm_DN"
             case 1: return "fsm_DR"
@@ -362,7 +362,7 @@ enum NLM4XDR {
             case 3: return "fsm_DRW"
             default: return nil
             }
-        case 46:  // enum fsh4_access
+        case 47:  // enum fsh4_access
             switch value {
             case 0: return "fsa_NONE"
             case 1: return "fsa_R"

@@ -59,9 +59,9 @@ enum NLMXDR {
         XDRField("oh", parent: "nlm_holder", type: "netobj", names: 0, hint: .none),  // 1465
         XDRField("l_offset", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1466
         XDRField("l_len", parent: "nlm_holder", type: "unsigned int", names: 0, hint: .none),  // 1467
-        XDRField("stat", parent: "nlm_testrply", type: "nlm_stats", names: 41, hint: .none),  // 1468
+        XDRField("stat", parent: "nlm_testrply", type: "nlm_stats", names: 42, hint: .none),  // 1468
         XDRField("holder", parent: "nlm_testrply", type: "nlm_holder", names: 0, hint: .none),  // 1469
-        XDRField("stat", parent: "nlm_stat", type: "nlm_stats", names: 41, hint: .none),  // 1470
+        XDRField("stat", parent: "nlm_stat", type: "nlm_stats", names: 42, hint: .none),  // 1470
         XDRField("cookie", parent: "nlm_res", type: "netobj", names: 0, hint: .none),  // 1471
         XDRField("stat", parent: "nlm_res", type: "nlm_stat", names: 0, hint: .none),  // 1472
         XDRField("cookie", parent: "nlm_testres", type: "netobj", names: 0, hint: .none),  // 1473
@@ -90,13 +90,13 @@ enum NLMXDR {
         XDRField("caller_name", parent: "nlm_share", type: "string<1024>", names: 0, hint: .none),  // 1496
         XDRField("fh", parent: "nlm_share", type: "netobj", names: 0, hint: .fileHandle),  // 1497
         XDRField("oh", parent: "nlm_share", type: "netobj", names: 0, hint: .none),  // 1498
-        XDRField("mode", parent: "nlm_share", type: "fsh_mode", names: 42, hint: .none),  // 1499
-        XDRField("access", parent: "nlm_share", type: "fsh_access", names: 43, hint: .none),  // 1500
+        XDRField("mode", parent: "nlm_share", type: "fsh_mode", names: 43, hint: .none),  // 1499
+        XDRField("access", parent: "nlm_share", type: "fsh_access", names: 44, hint: .none),  // 1500
         XDRField("cookie", parent: "nlm_shareargs", type: "netobj", names: 0, hint: .none),  // 1501
         XDRField("share", parent: "nlm_shareargs", type: "nlm_share", names: 0, hint: .none),  // 1502
         XDRField("reclaim", parent: "nlm_shareargs", type: "bool", names: 0, hint: .none),  // 1503
         XDRField("cookie", parent: "nlm_shareres", type: "netobj", names: 0, hint: .none),  // 1504
-        XDRField("stat", parent: "nlm_shareres", type: "nlm_stats", names: 41, hint: .none),  // 1505
+        XDRField("stat", parent: "nlm_shareres", type: "nlm_stats", names: 42, hint: .none),  // 1505
         XDRField("sequence", parent: "nlm_shareres", type: "int", names: 0, hint: .none),  // 1506
         XDRField("name", parent: "nlm_notify", type: "string<1025>", names: 0, hint: .none),  // 1507
         XDRField("state", parent: "nlm_notify", type: "int", names: 0, hint: .none),  // 1508
@@ -381,7 +381,7 @@ enum NLMXDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 41:  // enum nlm_stats
+        case 42:  // enum nlm_stats
             switch value {
             case 0: return "LCK_GRANTED"
             case 1: return "LCK_DENIED"
@@ -390,7 +390,7 @@ enum NLMXDR {
             case 4: return "LCK_DENIED_GRACE_PERIOD"
             default: return nil
             }
-        case 42:  // enum fsh_mode
+        case 43:  // enum fsh_mode
             switch value {
             case 0: return "fsm_DN"
             case 1: return "fsm_DR"
@@ -398,7 +398,7 @@ enum NLMXDR {
             case 3: return "fsm_DRW"
             default: return nil
             }
-        case 43:  // enum fsh_access
+        case 44:  // enum fsh_access
             switch value {
             case 0: return "fsa_NONE"
             case 1: return "fsa_R"

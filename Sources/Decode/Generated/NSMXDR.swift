@@ -23,7 +23,7 @@ enum NSMXDR {
     /// This file's part of `XDRCatalogue.fields`, in id order.
     static let fields: [XDRField] = [
         XDRField("mon_name", parent: "sm_name", type: "string<1024>", names: 0, hint: .none),  // 1555
-        XDRField("res_stat", parent: "sm_stat_res", type: "res", names: 47, hint: .none),  // 1556
+        XDRField("res_stat", parent: "sm_stat_res", type: "res", names: 48, hint: .none),  // 1556
         XDRField("state", parent: "sm_stat_res", type: "int", names: 0, hint: .none),  // 1557
         XDRField("state", parent: "sm_stat", type: "int", names: 0, hint: .none),  // 1558
         XDRField("my_name", parent: "my_id", type: "string<1024>", names: 0, hint: .none),  // 1559
@@ -137,7 +137,7 @@ enum NSMXDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 47:  // enum res
+        case 48:  // enum res
             switch value {
             case 0: return "STAT_SUCC"
             case 1: return "STAT_FAIL"

@@ -41,7 +41,7 @@ extension NfsaclXDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 37:  // enum ftype
+        case 38:  // enum ftype
             switch value {
             case 0: return "NFNON"
             case 1: return "NFREG"
@@ -51,7 +51,7 @@ extension NfsaclXDR {
             case 5: return "NFLNK"
             default: return nil
             }
-        case 38:  // enum nfsstat
+        case 39:  // enum nfsstat
             switch value {
             case 0: return "NFS_OK"
             case 1: return "NFSERR_PERM"
@@ -75,7 +75,7 @@ extension NfsaclXDR {
             case 45: return "NFSERR_OPNOTSUPP"
             default: return nil
             }
-        case 39:  // enum ftype3
+        case 40:  // enum ftype3
             switch value {
             case 1: return "NF3REG"
             case 2: return "NF3DIR"
@@ -86,7 +86,7 @@ extension NfsaclXDR {
             case 7: return "NF3FIFO"
             default: return nil
             }
-        case 40:  // enum nfsstat3
+        case 41:  // enum nfsstat3
             switch value {
             case 0: return "NFS3_OK"
             case 1: return "NFS3ERR_PERM"

@@ -96,7 +96,7 @@ enum NfsaclXDR {
         XDRField("dfaclent", parent: "secattr", type: "aclent<>", names: 0, hint: .none),  // 1392
         XDRField("seconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1393
         XDRField("useconds", parent: "timeval", type: "unsigned int", names: 0, hint: .none),  // 1394
-        XDRField("type", parent: "fattr", type: "ftype", names: 37, hint: .none),  // 1395
+        XDRField("type", parent: "fattr", type: "ftype", names: 38, hint: .none),  // 1395
         XDRField("mode", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1396
         XDRField("nlink", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1397
         XDRField("uid", parent: "fattr", type: "unsigned int", names: 0, hint: .none),  // 1398
@@ -114,29 +114,29 @@ enum NfsaclXDR {
         XDRField("mask", parent: "GETACL2args", type: "unsigned int", names: 0, hint: .hex),  // 1410
         XDRField("attr", parent: "GETACL2resok", type: "fattr", names: 0, hint: .none),  // 1411
         XDRField("acl", parent: "GETACL2resok", type: "secattr", names: 0, hint: .none),  // 1412
-        XDRField("status", parent: "GETACL2res", type: "nfsstat", names: 38, hint: .none),  // 1413
+        XDRField("status", parent: "GETACL2res", type: "nfsstat", names: 39, hint: .none),  // 1413
         XDRField("resok", parent: "GETACL2res", type: "GETACL2resok", names: 0, hint: .none),  // 1414
         XDRField("fh", parent: "SETACL2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1415
         XDRField("acl", parent: "SETACL2args", type: "secattr", names: 0, hint: .none),  // 1416
-        XDRField("status", parent: "attrstat2", type: "nfsstat", names: 38, hint: .none),  // 1417
+        XDRField("status", parent: "attrstat2", type: "nfsstat", names: 39, hint: .none),  // 1417
         XDRField("attributes", parent: "attrstat2", type: "fattr", names: 0, hint: .none),  // 1418
         XDRField("fh", parent: "ACCESS2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1419
         XDRField("access", parent: "ACCESS2args", type: "unsigned int", names: 0, hint: .hex),  // 1420
         XDRField("attr", parent: "ACCESS2resok", type: "fattr", names: 0, hint: .none),  // 1421
         XDRField("access", parent: "ACCESS2resok", type: "unsigned int", names: 0, hint: .hex),  // 1422
-        XDRField("status", parent: "ACCESS2res", type: "nfsstat", names: 38, hint: .none),  // 1423
+        XDRField("status", parent: "ACCESS2res", type: "nfsstat", names: 39, hint: .none),  // 1423
         XDRField("resok", parent: "ACCESS2res", type: "ACCESS2resok", names: 0, hint: .none),  // 1424
         XDRField("fh", parent: "GETXATTRDIR2args", type: "fhandle", names: 0, hint: .fileHandle),  // 1425
         XDRField("create", parent: "GETXATTRDIR2args", type: "bool", names: 0, hint: .none),  // 1426
         XDRField("fh", parent: "GETXATTRDIR2resok", type: "fhandle", names: 0, hint: .fileHandle),  // 1427
         XDRField("attr", parent: "GETXATTRDIR2resok", type: "fattr", names: 0, hint: .none),  // 1428
-        XDRField("status", parent: "GETXATTRDIR2res", type: "nfsstat", names: 38, hint: .none),  // 1429
+        XDRField("status", parent: "GETXATTRDIR2res", type: "nfsstat", names: 39, hint: .none),  // 1429
         XDRField("resok", parent: "GETXATTRDIR2res", type: "GETXATTRDIR2resok", names: 0, hint: .none),  // 1430
         XDRField("specdata1", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1431
         XDRField("specdata2", parent: "specdata3", type: "unsigned int", names: 0, hint: .none),  // 1432
         XDRField("seconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1433
         XDRField("nseconds", parent: "nfstime3", type: "unsigned int", names: 0, hint: .none),  // 1434
-        XDRField("type", parent: "fattr3", type: "ftype3", names: 39, hint: .none),  // 1435
+        XDRField("type", parent: "fattr3", type: "ftype3", names: 40, hint: .none),  // 1435
         XDRField("mode", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1436
         XDRField("nlink", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1437
         XDRField("uid", parent: "fattr3", type: "unsigned int", names: 0, hint: .none),  // 1438
@@ -156,12 +156,12 @@ enum NfsaclXDR {
         XDRField("attr", parent: "GETACL3resok", type: "post_op_attr", names: 0, hint: .none),  // 1452
         XDRField("acl", parent: "GETACL3resok", type: "secattr", names: 0, hint: .none),  // 1453
         XDRField("attr", parent: "GETACL3resfail", type: "post_op_attr", names: 0, hint: .none),  // 1454
-        XDRField("status", parent: "GETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1455
+        XDRField("status", parent: "GETACL3res", type: "nfsstat3", names: 41, hint: .none),  // 1455
         XDRField("resok", parent: "GETACL3res", type: "GETACL3resok", names: 0, hint: .none),  // 1456
         XDRField("resfail", parent: "GETACL3res", type: "GETACL3resfail", names: 0, hint: .none),  // 1457
         XDRField("fh", parent: "SETACL3args", type: "nfs_fh3", names: 0, hint: .fileHandle),  // 1458
         XDRField("acl", parent: "SETACL3args", type: "secattr", names: 0, hint: .none),  // 1459
-        XDRField("status", parent: "SETACL3res", type: "nfsstat3", names: 40, hint: .none),  // 1460
+        XDRField("status", parent: "SETACL3res", type: "nfsstat3", names: 41, hint: .none),  // 1460
         XDRField("attr", parent: "SETACL3res", type: "post_op_attr", names: 0, hint: .none),  // 1461
         XDRField("fh", parent: "ACLPROC2_GETATTR", type: "fhandle", names: 0, hint: .fileHandle),  // 1462
     ]

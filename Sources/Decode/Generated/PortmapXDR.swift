@@ -25,7 +25,7 @@ enum PortmapXDR {
     static let fields: [XDRField] = [
         XDRField("prog", parent: "mapping", type: "unsigned int", names: 0, hint: .program),  // 1569
         XDRField("vers", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1570
-        XDRField("prot", parent: "mapping", type: "unsigned int", names: 48, hint: .none),  // 1571
+        XDRField("prot", parent: "mapping", type: "unsigned int", names: 49, hint: .none),  // 1571
         XDRField("port", parent: "mapping", type: "unsigned int", names: 0, hint: .none),  // 1572
         XDRField("map", parent: "pmaplist", type: "mapping", names: 0, hint: .none),  // 1573
         XDRField("prog", parent: "call_args", type: "unsigned int", names: 0, hint: .program),  // 1574
@@ -117,10 +117,10 @@ enum PortmapXDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 48:  // constants IPPROTO_*
+        case 49:  // constants IPPROTO_*
             switch value {
-            case 6: return "IPPROTO_TCP"
-            case 17: return "IPPROTO_UDP"
+            case 6: return "TCP"
+            case 17: return "UDP"
             default: return nil
             }
         default:
@@ -156,12 +156,13 @@ enum PortmapXDR {
         XDRSummaryItem(.value, prefix: "vers:", suffix: "", path: [F.mapping_vers]),
         XDRSummaryItem(.value, prefix: "proto:", suffix: "", path: [F.mapping_prot]),
         XDRSummaryItem(.value, prefix: "port:", suffix: "", path: [F.mapping_port]),
-        XDRSummaryItem(.value, prefix: "port:", suffix: "", path: [F.PMAPPROC_GETPORT_port]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.PMAPPROC_GETPORT_port]),
         XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.PMAPPROC_DUMP_maplist]),
         XDRSummaryItem(.value, prefix: "prog:", suffix: "", path: [F.call_args_prog]),
         XDRSummaryItem(.value, prefix: "vers:", suffix: "", path: [F.call_args_vers]),
         XDRSummaryItem(.value, prefix: "proc:", suffix: "", path: [F.call_args_proc]),
         XDRSummaryItem(.value, prefix: "port:", suffix: "", path: [F.call_result_port]),
+        XDRSummaryItem(.value, prefix: "res:", suffix: "", path: [F.call_result_res]),
     ]
 
     static func summary(_ version: UInt32, _ procedure: UInt32, _ isReply: Bool) -> ArraySlice<XDRSummaryItem> {
@@ -175,7 +176,7 @@ enum PortmapXDR {
         case (2, 3, true): range = 14..<15
         case (2, 4, true): range = 15..<16
         case (2, 5, false): range = 16..<19
-        case (2, 5, true): range = 19..<20
+        case (2, 5, true): range = 19..<21
         default: return []
         }
         return summaryItems[range]

@@ -69,7 +69,7 @@ enum RpcbindXDR {
         XDRField("results", parent: "rpcb_rmtcallres", type: "opaque<>", names: 0, hint: .none),  // 1595
         XDRField("r_maddr", parent: "rpcb_entry", type: "string<>", names: 0, hint: .universalAddress),  // 1596
         XDRField("r_nc_netid", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1597
-        XDRField("r_nc_semantics", parent: "rpcb_entry", type: "unsigned int", names: 49, hint: .none),  // 1598
+        XDRField("r_nc_semantics", parent: "rpcb_entry", type: "unsigned int", names: 50, hint: .none),  // 1598
         XDRField("r_nc_protofmly", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1599
         XDRField("r_nc_proto", parent: "rpcb_entry", type: "string<>", names: 0, hint: .none),  // 1600
         XDRField("rpcb_entry_map", parent: "rpcb_entry_list", type: "rpcb_entry", names: 0, hint: .none),  // 1601
@@ -348,7 +348,7 @@ enum RpcbindXDR {
     /// The name of `value` in name table `table` (an enum, or constants sharing a prefix).
     static func name(_ table: UInt16, _ value: Int64) -> String? {
         switch table {
-        case 49:  // constants NC_TPI_*
+        case 50:  // constants NC_TPI_*
             switch value {
             case 1: return "NC_TPI_CLTS"
             case 2: return "NC_TPI_COTS"

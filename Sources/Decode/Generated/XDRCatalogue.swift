@@ -25,16 +25,16 @@ public enum XDRCatalogue {
     /// The name of `value` in name table `table` (`XDRField.names`); nil when it has none.
     public static func name(table: UInt16, value: Int64) -> String? {
         switch table {
-        case 1...1: return Mount3XDR.name(table, value)
-        case 2...3: return NFS2XDR.name(table, value)
-        case 4...8: return NFS3XDR.name(table, value)
-        case 9...36: return NFS4XDR.name(table, value)
-        case 37...40: return NfsaclXDR.name(table, value)
-        case 41...43: return NLMXDR.name(table, value)
-        case 44...46: return NLM4XDR.name(table, value)
-        case 47...47: return NSMXDR.name(table, value)
-        case 48...48: return PortmapXDR.name(table, value)
-        case 49...49: return RpcbindXDR.name(table, value)
+        case 1...2: return Mount3XDR.name(table, value)
+        case 3...4: return NFS2XDR.name(table, value)
+        case 5...9: return NFS3XDR.name(table, value)
+        case 10...37: return NFS4XDR.name(table, value)
+        case 38...41: return NfsaclXDR.name(table, value)
+        case 42...44: return NLMXDR.name(table, value)
+        case 45...47: return NLM4XDR.name(table, value)
+        case 48...48: return NSMXDR.name(table, value)
+        case 49...49: return PortmapXDR.name(table, value)
+        case 50...50: return RpcbindXDR.name(table, value)
         default: return nil
         }
     }
@@ -42,7 +42,20 @@ public enum XDRCatalogue {
     /// The value named `name` in name table `table`; nil when it has none.
     public static func value(table: UInt16, name: String) -> Int64? {
         switch table {
-        case 1:  // enum mountstat3
+        case 1:  // constants AUTH_*
+            switch name {
+            case "AUTH_NULL": return 0
+            case "AUTH_UNIX": return 1
+            case "AUTH_SHORT": return 2
+            case "AUTH_DES": return 3
+            case "AUTH_KRB": return 4
+            case "AUTH_GSS": return 6
+            case "AUTH_GSS_KRB5": return 390003
+            case "AUTH_GSS_KRB5I": return 390004
+            case "AUTH_GSS_KRB5P": return 390005
+            default: return nil
+            }
+        case 2:  // enum mountstat3
             switch name {
             case "MNT3_OK": return 0
             case "MNT3ERR_PERM": return 1
@@ -56,7 +69,7 @@ public enum XDRCatalogue {
             case "MNT3ERR_SERVERFAULT": return 10006
             default: return nil
             }
-        case 2:  // enum ftype
+        case 3:  // enum ftype
             switch name {
             case "NFNON": return 0
             case "NFREG": return 1
@@ -66,7 +79,7 @@ public enum XDRCatalogue {
             case "NFLNK": return 5
             default: return nil
             }
-        case 3:  // enum stat
+        case 4:  // enum stat
             switch name {
             case "NFS_OK": return 0
             case "NFSERR_PERM": return 1
@@ -88,7 +101,7 @@ public enum XDRCatalogue {
             case "NFSERR_WFLUSH": return 99
             default: return nil
             }
-        case 4:  // enum ftype3
+        case 5:  // enum ftype3
             switch name {
             case "NF3REG": return 1
             case "NF3DIR": return 2
@@ -99,14 +112,14 @@ public enum XDRCatalogue {
             case "NF3FIFO": return 7
             default: return nil
             }
-        case 5:  // enum time_how
+        case 6:  // enum time_how
             switch name {
             case "DONT_CHANGE": return 0
             case "SET_TO_SERVER_TIME": return 1
             case "SET_TO_CLIENT_TIME": return 2
             default: return nil
             }
-        case 6:  // enum nfsstat3
+        case 7:  // enum nfsstat3
             switch name {
             case "NFS3_OK": return 0
             case "NFS3ERR_PERM": return 1
@@ -139,27 +152,27 @@ public enum XDRCatalogue {
             case "NFS3ERR_JUKEBOX": return 10008
             default: return nil
             }
-        case 7:  // enum stable_how
+        case 8:  // enum stable_how
             switch name {
             case "UNSTABLE": return 0
             case "DATA_SYNC": return 1
             case "FILE_SYNC": return 2
             default: return nil
             }
-        case 8:  // enum createmode3
+        case 9:  // enum createmode3
             switch name {
             case "UNCHECKED": return 0
             case "GUARDED": return 1
             case "EXCLUSIVE": return 2
             default: return nil
             }
-        case 9:  // enum time_how4
+        case 10:  // enum time_how4
             switch name {
             case "SET_TO_SERVER_TIME4": return 0
             case "SET_TO_CLIENT_TIME4": return 1
             default: return nil
             }
-        case 10:  // enum layouttype4
+        case 11:  // enum layouttype4
             switch name {
             case "LAYOUT4_NFSV4_1_FILES": return 1
             case "LAYOUT4_OSD2_OBJECTS": return 2
@@ -167,21 +180,21 @@ public enum XDRCatalogue {
             case "LAYOUT4_FLEX_FILES": return 4
             default: return nil
             }
-        case 11:  // enum layoutiomode4
+        case 12:  // enum layoutiomode4
             switch name {
             case "LAYOUTIOMODE4_READ": return 1
             case "LAYOUTIOMODE4_RW": return 2
             case "LAYOUTIOMODE4_ANY": return 3
             default: return nil
             }
-        case 12:  // enum layoutreturn_type4
+        case 13:  // enum layoutreturn_type4
             switch name {
             case "LAYOUTRETURN4_FILE": return 1
             case "LAYOUTRETURN4_FSID": return 2
             case "LAYOUTRETURN4_ALL": return 3
             default: return nil
             }
-        case 13:  // enum fs4_status_type
+        case 14:  // enum fs4_status_type
             switch name {
             case "STATUS4_FIXED": return 1
             case "STATUS4_UPDATED": return 2
@@ -190,21 +203,21 @@ public enum XDRCatalogue {
             case "STATUS4_REFERRAL": return 5
             default: return nil
             }
-        case 14:  // enum netloc_type4
+        case 15:  // enum netloc_type4
             switch name {
             case "NL4_NAME": return 1
             case "NL4_URL": return 2
             case "NL4_NETADDR": return 3
             default: return nil
             }
-        case 15:  // enum stable_how4
+        case 16:  // enum stable_how4
             switch name {
             case "UNSTABLE4": return 0
             case "DATA_SYNC4": return 1
             case "FILE_SYNC4": return 2
             default: return nil
             }
-        case 16:  // enum nfs_ftype4
+        case 17:  // enum nfs_ftype4
             switch name {
             case "NF4REG": return 1
             case "NF4DIR": return 2
@@ -217,7 +230,7 @@ public enum XDRCatalogue {
             case "NF4NAMEDATTR": return 9
             default: return nil
             }
-        case 17:  // enum nfsstat4
+        case 18:  // enum nfsstat4
             switch name {
             case "NFS4_OK": return 0
             case "NFS4ERR_PERM": return 1
@@ -334,7 +347,7 @@ public enum XDRCatalogue {
             case "NFS4ERR_XATTR2BIG": return 10096
             default: return nil
             }
-        case 18:  // enum change_attr_type4
+        case 19:  // enum change_attr_type4
             switch name {
             case "NFS4_CHANGE_TYPE_IS_MONOTONIC_INCR": return 0
             case "NFS4_CHANGE_TYPE_IS_VERSION_COUNTER": return 1
@@ -343,7 +356,7 @@ public enum XDRCatalogue {
             case "NFS4_CHANGE_TYPE_IS_UNDEFINED": return 4
             default: return nil
             }
-        case 19:  // enum nfs_lock_type4
+        case 20:  // enum nfs_lock_type4
             switch name {
             case "READ_LT": return 1
             case "WRITE_LT": return 2
@@ -351,7 +364,7 @@ public enum XDRCatalogue {
             case "WRITEW_LT": return 4
             default: return nil
             }
-        case 20:  // enum createmode4
+        case 21:  // enum createmode4
             switch name {
             case "UNCHECKED4": return 0
             case "GUARDED4": return 1
@@ -359,19 +372,19 @@ public enum XDRCatalogue {
             case "EXCLUSIVE4_1": return 3
             default: return nil
             }
-        case 21:  // enum opentype4
+        case 22:  // enum opentype4
             switch name {
             case "OPEN4_NOCREATE": return 0
             case "OPEN4_CREATE": return 1
             default: return nil
             }
-        case 22:  // enum limit_by4
+        case 23:  // enum limit_by4
             switch name {
             case "NFS_LIMIT_SIZE": return 1
             case "NFS_LIMIT_BLOCKS": return 2
             default: return nil
             }
-        case 23:  // enum open_claim_type4
+        case 24:  // enum open_claim_type4
             switch name {
             case "CLAIM_NULL": return 0
             case "CLAIM_PREVIOUS": return 1
@@ -382,7 +395,7 @@ public enum XDRCatalogue {
             case "CLAIM_DELEG_PREV_FH": return 6
             default: return nil
             }
-        case 24:  // enum open_delegation_type4
+        case 25:  // enum open_delegation_type4
             switch name {
             case "OPEN_DELEGATE_NONE": return 0
             case "OPEN_DELEGATE_READ": return 1
@@ -392,7 +405,7 @@ public enum XDRCatalogue {
             case "OPEN_DELEGATE_WRITE_ATTRS_DELEG": return 5
             default: return nil
             }
-        case 25:  // enum why_no_delegation4
+        case 26:  // enum why_no_delegation4
             switch name {
             case "WND4_NOT_WANTED": return 0
             case "WND4_CONTENTION": return 1
@@ -405,14 +418,14 @@ public enum XDRCatalogue {
             case "WND4_IS_DIR": return 8
             default: return nil
             }
-        case 26:  // enum rpc_gss_svc_t
+        case 27:  // enum rpc_gss_svc_t
             switch name {
             case "RPC_GSS_SVC_NONE": return 1
             case "RPC_GSS_SVC_INTEGRITY": return 2
             case "RPC_GSS_SVC_PRIVACY": return 3
             default: return nil
             }
-        case 27:  // enum channel_dir_from_client4
+        case 28:  // enum channel_dir_from_client4
             switch name {
             case "CDFC4_FORE": return 1
             case "CDFC4_BACK": return 2
@@ -420,27 +433,27 @@ public enum XDRCatalogue {
             case "CDFC4_BACK_OR_BOTH": return 7
             default: return nil
             }
-        case 28:  // enum channel_dir_from_server4
+        case 29:  // enum channel_dir_from_server4
             switch name {
             case "CDFS4_FORE": return 1
             case "CDFS4_BACK": return 2
             case "CDFS4_BOTH": return 3
             default: return nil
             }
-        case 29:  // enum state_protect_how4
+        case 30:  // enum state_protect_how4
             switch name {
             case "SP4_NONE": return 0
             case "SP4_MACH_CRED": return 1
             case "SP4_SSV": return 2
             default: return nil
             }
-        case 30:  // enum gddrnf4_status
+        case 31:  // enum gddrnf4_status
             switch name {
             case "GDD4_OK": return 0
             case "GDD4_UNAVAIL": return 1
             default: return nil
             }
-        case 31:  // enum nfs_opnum4
+        case 32:  // enum nfs_opnum4
             switch name {
             case "OP_ACCESS": return 3
             case "OP_CLOSE": return 4
@@ -518,33 +531,33 @@ public enum XDRCatalogue {
             case "OP_ILLEGAL": return 10044
             default: return nil
             }
-        case 32:  // enum data_content4
+        case 33:  // enum data_content4
             switch name {
             case "NFS4_CONTENT_DATA": return 0
             case "NFS4_CONTENT_HOLE": return 1
             default: return nil
             }
-        case 33:  // enum setxattr_option4
+        case 34:  // enum setxattr_option4
             switch name {
             case "SETXATTR4_EITHER": return 0
             case "SETXATTR4_CREATE": return 1
             case "SETXATTR4_REPLACE": return 2
             default: return nil
             }
-        case 34:  // enum secinfo_style4
+        case 35:  // enum secinfo_style4
             switch name {
             case "SECINFO_STYLE4_CURRENT_FH": return 0
             case "SECINFO_STYLE4_PARENT": return 1
             default: return nil
             }
-        case 35:  // enum layoutrecall_type4
+        case 36:  // enum layoutrecall_type4
             switch name {
             case "LAYOUTRECALL4_FILE": return 1
             case "LAYOUTRECALL4_FSID": return 2
             case "LAYOUTRECALL4_ALL": return 3
             default: return nil
             }
-        case 36:  // enum nfs_cb_opnum4
+        case 37:  // enum nfs_cb_opnum4
             switch name {
             case "OP_CB_GETATTR": return 3
             case "OP_CB_RECALL": return 4
@@ -562,7 +575,7 @@ public enum XDRCatalogue {
             case "OP_CB_ILLEGAL": return 10044
             default: return nil
             }
-        case 37:  // enum ftype
+        case 38:  // enum ftype
             switch name {
             case "NFNON": return 0
             case "NFREG": return 1
@@ -572,7 +585,7 @@ public enum XDRCatalogue {
             case "NFLNK": return 5
             default: return nil
             }
-        case 38:  // enum nfsstat
+        case 39:  // enum nfsstat
             switch name {
             case "NFS_OK": return 0
             case "NFSERR_PERM": return 1
@@ -596,7 +609,7 @@ public enum XDRCatalogue {
             case "NFSERR_OPNOTSUPP": return 45
             default: return nil
             }
-        case 39:  // enum ftype3
+        case 40:  // enum ftype3
             switch name {
             case "NF3REG": return 1
             case "NF3DIR": return 2
@@ -607,7 +620,7 @@ public enum XDRCatalogue {
             case "NF3FIFO": return 7
             default: return nil
             }
-        case 40:  // enum nfsstat3
+        case 41:  // enum nfsstat3
             switch name {
             case "NFS3_OK": return 0
             case "NFS3ERR_PERM": return 1
@@ -640,7 +653,7 @@ public enum XDRCatalogue {
             case "NFS3ERR_JUKEBOX": return 10008
             default: return nil
             }
-        case 41:  // enum nlm_stats
+        case 42:  // enum nlm_stats
             switch name {
             case "LCK_GRANTED": return 0
             case "LCK_DENIED": return 1
@@ -649,7 +662,7 @@ public enum XDRCatalogue {
             case "LCK_DENIED_GRACE_PERIOD": return 4
             default: return nil
             }
-        case 42:  // enum fsh_mode
+        case 43:  // enum fsh_mode
             switch name {
             case "fsm_DN": return 0
             case "fsm_DR": return 1
@@ -657,7 +670,7 @@ public enum XDRCatalogue {
             case "fsm_DRW": return 3
             default: return nil
             }
-        case 43:  // enum fsh_access
+        case 44:  // enum fsh_access
             switch name {
             case "fsa_NONE": return 0
             case "fsa_R": return 1
@@ -665,7 +678,7 @@ public enum XDRCatalogue {
             case "fsa_RW": return 3
             default: return nil
             }
-        case 44:  // enum nlm4_stats
+        case 45:  // enum nlm4_stats
             switch name {
             case "NLM4_GRANTED": return 0
             case "NLM4_DENIED": return 1
@@ -679,7 +692,7 @@ public enum XDRCatalogue {
             case "NLM4_FAILED": return 9
             default: return nil
             }
-        case 45:  // enum fsh4_mode
+        case 46:  // enum fsh4_mode
             switch name {
             case "fsm_DN": return 0
             case "fsm_DR": return 1
@@ -687,7 +700,7 @@ public enum XDRCatalogue {
             case "fsm_DRW": return 3
             default: return nil
             }
-        case 46:  // enum fsh4_access
+        case 47:  // enum fsh4_access
             switch name {
             case "fsa_NONE": return 0
             case "fsa_R": return 1
@@ -695,19 +708,19 @@ public enum XDRCatalogue {
             case "fsa_RW": return 3
             default: return nil
             }
-        case 47:  // enum res
+        case 48:  // enum res
             switch name {
             case "STAT_SUCC": return 0
             case "STAT_FAIL": return 1
             default: return nil
             }
-        case 48:  // constants IPPROTO_*
+        case 49:  // constants IPPROTO_*
             switch name {
-            case "IPPROTO_TCP": return 6
-            case "IPPROTO_UDP": return 17
+            case "TCP": return 6
+            case "UDP": return 17
             default: return nil
             }
-        case 49:  // constants NC_TPI_*
+        case 50:  // constants NC_TPI_*
             switch name {
             case "NC_TPI_CLTS": return 1
             case "NC_TPI_COTS": return 2

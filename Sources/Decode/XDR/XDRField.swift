@@ -69,6 +69,10 @@ public struct XDRSummaryItem: Sendable {
         case currentFH
         /// `{path:o}`: a number in octal with a leading 0, at least four digits (`mode:0755`).
         case octal
+        /// `{path:u}`: a number in decimal, or NFStest's `umax32` / `umax64` for all ones.
+        case umax
+        /// `{path:list}`: an array's elements in brackets, `, ` between them (`[AUTH_UNIX, AUTH_GSS]`).
+        case list
     }
 
     public let style: Style

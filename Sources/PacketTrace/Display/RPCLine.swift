@@ -1,60 +1,83 @@
 import Decode
 
-/// The seed's one-line RPC summary: program name padded to 5, version padded to 4, call or
-/// reply, `xid:0x…`, the procedure padded to 10, the program's own summary, and the status of a
-/// reply that did not succeed.
+/// The seed's one-line RPC summary, as NFStest 3.2 writes it. A message whose program body was
+/// decoded: the program's name padded to 5, the version padded to 4, call or reply padded to 5,
+/// `xid:0x…`, the procedure padded to 10 (an NFSv4 compound: its ops padded to 25), then the
+/// body's summary and the status of a reply that failed — each after one blank, and nothing when
+/// empty, so a padded column may end the line. NFS `NULL` is not padded. Any other RPC message
+/// is a bare `RPC` line with the program, version and procedure it is known to have, and a
+/// rejected or unsuccessful reply's error.
 ///
 ///     NFS   v3   call  xid:0x77234060 WRITE      FH:0x72f16008 off:0 len:70000 UNSTABLE
-///     PORTMAP v2 reply xid:0x0de64576 GETPORT    port:2049
-///     RPC   reply xid:0x0de64577 PROG_MISMATCH
+///     PORTMAP v2   reply xid:0x392f03fd GETPORT    969
+///     RPC   call  xid: 0x3626e862, program: 100024, version: 1, procedure: 1
 enum RPCLine {
     static func append(_ p: Packet, tape: Tape, message: UnsafeRawBufferPointer, to out: inout TextBuffer) {
         let rpc = p.rpc
-        let known = rpc.isCall || rpc.callSeen
-        let name = known ? RPCPrograms.name(program: rpc.program, version: rpc.version) : nil
-        if !known {
-            out.append("RPC   reply xid:")
-            out.appendHex(UInt64(rpc.xid), digits: 8)
+        guard programLayer(p) != nil else {
+            appendBare(rpc, to: &out)
+            return
+        }
+        out.append(RPCPrograms.name(program: rpc.program, version: rpc.version) ?? "RPC", paddedTo: 5)
+        out.append(byte: UInt8(ascii: " "))
+        out.append(rpc.minorVersion >= 0 ? "v\(rpc.version).\(rpc.minorVersion)" : "v\(rpc.version)", paddedTo: 4)
+        out.append(byte: UInt8(ascii: " "))
+        out.append(rpc.isCall ? "call  xid:" : "reply xid:")
+        out.appendHex(UInt64(rpc.xid), digits: 8)
+        out.append(byte: UInt8(ascii: " "))
+        let isNFS = p.has(.nfs)
+        if isNFS && rpc.procedure == 0 {
+            // NFS NULL and CB_NULL: the name alone, neither padded nor followed by anything
+            out.append(rpc.program == 100_003 ? "NULL" : "CB_NULL")
+            return
+        }
+        let opsStart = out.bytes.count
+        if TapeSummary.appendOperations(tape, program: rpc.program, version: rpc.version,
+                                        procedure: rpc.procedure, isReply: !rpc.isCall, to: &out) {
+            let written = out.bytes.count - opsStart
+            if written < 25 { out.append(String(repeating: " ", count: 25 - written)) }
+        } else if let procedure = RPCPrograms.procedureName(program: rpc.program, version: rpc.version,
+                                                            procedure: rpc.procedure) {
+            out.append(procedure, paddedTo: 10)
         } else {
-            out.append(name ?? "RPC", paddedTo: 5)
-            out.append(byte: UInt8(ascii: " "))
-            out.append(rpc.minorVersion >= 0 ? "v\(rpc.version).\(rpc.minorVersion)" : "v\(rpc.version)",
-                       paddedTo: 4)
-            out.append(byte: UInt8(ascii: " "))
-            out.append(rpc.isCall ? "call " : "reply")
-            out.append(" xid:")
-            out.appendHex(UInt64(rpc.xid), digits: 8)
-            out.append(byte: UInt8(ascii: " "))
-            let opsStart = out.bytes.count
-            if programLayer(p) != nil,
-               TapeSummary.appendOperations(tape, program: rpc.program, version: rpc.version,
-                                            procedure: rpc.procedure, isReply: !rpc.isCall, to: &out) {
-                // A compound shows its ops where other programs show the procedure (the seed
-                // pads that column to 25).
-                let written = out.bytes.count - opsStart
-                if written < 25 { out.append(String(repeating: " ", count: 25 - written)) }
-            } else if let procedure = RPCPrograms.procedureName(program: rpc.program, version: rpc.version,
-                                                                procedure: rpc.procedure) {
-                out.append(procedure, paddedTo: 10)
+            out.append("\(rpc.procedure)", paddedTo: 10)
+        }
+        let start = out.bytes.count
+        out.append(byte: UInt8(ascii: " "))
+        TapeSummary.append(tape, bytes: message, program: rpc.program, version: rpc.version,
+                           procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
+        if out.bytes.count == start + 1 { out.dropLast(1) }  // the body had nothing to say
+    }
+
+    /// `RPC   call  xid: 0x…, program: P, version: V, procedure: N` and, for a reply that did
+    /// not succeed, its error as NFStest names it.
+    static func appendBare(_ rpc: RPC, to out: inout TextBuffer) {
+        out.append(rpc.isCall ? "RPC   call  xid: " : "RPC   reply xid: ")
+        out.appendHex(UInt64(rpc.xid), digits: 8)
+        if rpc.isCall || rpc.callSeen {
+            out.append(", program: \(rpc.program), version: \(rpc.version), procedure: \(rpc.procedure)")
+        }
+        guard !rpc.isCall, !rpc.isSuccess else { return }
+        if rpc.replyStatus == 1 {
+            if rpc.rejectStatus == 1 {
+                out.append(", AUTH_ERROR(")
+                out.append(RPCConstants.authStatusName(rpc.authStatus))
+                if rpc.authStatus != 0 && rpc.authStatus < 13 { out.append("_ERR") }
+                out.append(")")
             } else {
-                out.append("prog:\(rpc.program) proc:\(rpc.procedure)")
+                out.append(", RPC_MISMATCH(\(rpc.mismatchLow),\(rpc.mismatchHigh))")
             }
-            if programLayer(p) != nil {
-                let start = out.bytes.count
-                out.append(byte: UInt8(ascii: " "))
-                TapeSummary.append(tape, bytes: message, program: rpc.program, version: rpc.version,
-                                   procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
-                if out.bytes.count == start + 1 { out.dropLast(1) }  // the body had nothing to say
-            }
+        } else if rpc.acceptStatus == 2 {
+            out.append(", PROG_MISMATCH_ERR(\(rpc.mismatchLow),\(rpc.mismatchHigh))")
+        } else {
+            out.append(", ")
+            out.append(RPCConstants.acceptStatusName(rpc.acceptStatus))
+            out.append("_ERR")
         }
-        if !rpc.isCall && !rpc.isSuccess {
-            out.append(byte: UInt8(ascii: " "))
-            out.append(RPCConstants.statusText(rpc))
-            if (rpc.replyStatus == 0 && rpc.acceptStatus == 2) || (rpc.replyStatus == 1 && rpc.rejectStatus == 0) {
-                out.append("(\(rpc.mismatchLow)-\(rpc.mismatchHigh))")
-            }
-        }
-        out.trimTrailingSpaces()
+    }
+
+    /// What pktt knows beyond NFStest's line (`pktt show -v 2`).
+    static func appendAnnotations(_ rpc: RPC, to out: inout TextBuffer) {
         if rpc.isCall && rpc.retransmission { out.append(" [retransmission]") }
         if rpc.duplicateReply { out.append(" [duplicate reply]") }
         if rpc.frame != 0 { out.append(" [from frame \(rpc.frame)]") }

@@ -119,6 +119,30 @@ public enum TapeSummary {
             guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
             let digits = max(Int(item.digits), 1, (64 - e.value.leadingZeroBitCount + 3) / 4)
             word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
+        case .list:
+            guard e.kind == .arrayBegin else { return }
+            word(item, &first, &out) { out in
+                out.append(byte: UInt8(ascii: "["))
+                var j = at + 1, n = 0
+                while j < Int(e.value) {
+                    if n > 0 { out.append(", ") }
+                    TapeText.appendValue(tape[j], XDRCatalogue.field(tape[j].field), bytes, to: &out)
+                    n += 1
+                    j = tape.next(after: j)
+                }
+                out.append(byte: UInt8(ascii: "]"))
+            }
+        case .umax:
+            guard e.kind == .uint32 || e.kind == .uint64 else { return }
+            word(item, &first, &out) { out in
+                if e.kind == .uint32 && e.value == 0xffff_ffff {
+                    out.append("umax32")
+                } else if e.kind == .uint64 && e.value == UInt64.max {
+                    out.append("umax64")
+                } else {
+                    out.append(e.value)
+                }
+            }
         case .octal:
             guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
             var digits = String(e.value, radix: 8)
@@ -135,6 +159,21 @@ public enum TapeSummary {
             // empty strings and opaques say nothing on one line
             guard !e.isBegin, e.kind != .absent, !((e.kind == .string || e.kind == .opaque) && e.count == 0)
             else { return }
+            // NFStest's booleans are its enum's names
+            if e.kind == .bool {
+                word(item, &first, &out) { $0.append(e.value != 0 ? "TRUE" : "FALSE") }
+                return
+            }
+            if field.hint == .program && !e.isBegin {
+                word(item, &first, &out) { out in
+                    if let name = NFStestNames.program(UInt32(truncatingIfNeeded: e.value)) {
+                        out.append(name)
+                    } else {
+                        out.append(e.value)
+                    }
+                }
+                return
+            }
             word(item, &first, &out) { TapeText.appendValue(e, field, bytes, to: &$0) }
         }
     }
@@ -184,7 +223,7 @@ enum TapeText {
         }
     }
 
-    /// A stateid (`SEQID,0xCRC16` of other, as NFStest shows it) or a bitmap (its words as one
+    /// A stateid (`SEQID,0xCRC32` of other, as NFStest 3.2 shows it) or a bitmap (its words as one
     /// hex number, word 0 lowest, at least 16 digits: `0x0000000000000012`), from the struct or
     /// array that begins at tape index `at`.
     static func appendCompound(_ tape: Tape, _ at: Int, _ field: XDRField, _ bytes: UnsafeRawBufferPointer,
@@ -192,10 +231,17 @@ enum TapeText {
         let e = tape[at]
         let end = Int(e.value)
         if field.hint == .bitmap {
+            // one number, word 0 lowest, at least 16 digits: NFStest's `0x%016x` of the sum
             out.append("0x")
-            let words = end - at - 1
-            for _ in words..<max(words, 2) { out.appendHexDigits(0, digits: 8) }
-            var i = end - 1
+            var top = end - 1
+            while top > at + 2 && tape[top].value & 0xffff_ffff == 0 { top -= 1 }
+            if top <= at + 2 {
+                out.appendHexDigits(top > at + 1 ? tape[top].value : 0, digits: 8)
+                out.appendHexDigits(top > at ? tape[at + 1].value : 0, digits: 8)
+                return
+            }
+            out.appendHexDigits(tape[top].value, digits: max(1, (32 - UInt32(tape[top].value & 0xffff_ffff).leadingZeroBitCount + 3) / 4))
+            var i = top - 1
             while i > at {
                 out.appendHexDigits(tape[i].value, digits: 8)
                 i -= 1
@@ -213,7 +259,7 @@ enum TapeText {
         }
         out.append(seqid)
         out.append(",0x")
-        out.appendHexDigits(UInt64(other.map { CRC16.checksum(bytes, $0) } ?? 0), digits: 4)
+        out.appendHexDigits(UInt64(other.map { CRC32.checksum(bytes, $0) } ?? 0), digits: 8)
     }
 
     /// The name of a value in its field's name table, or of a program number.
