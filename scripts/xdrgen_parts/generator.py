@@ -171,7 +171,7 @@ class Generator(Functions):
 
     # -- display formats (@call / @reply) --
     STYLES = {"x": "hex", "addr": "address", "port": "port", "x2": "hex", "x4": "hex", "x8": "hex", "x16": "hex",
-              "o": "octal", "u": "umax", "list": "list"}
+              "o": "octal", "u": "umax", "list": "list", "crc32": "crc32", "crc16": "crc16", "tail": "tail"}
 
     def scope_of(self, shape):
         while shape.kind in ("farray", "varray", "opt"):
@@ -224,12 +224,14 @@ class Generator(Functions):
                 word = word[1:]
             refs = list(re.finditer(r"\{([^}]*)\}", word))
             if not refs:
-                items.append(("literal", word, "", [], joined, 0))
+                items.append(("literal", word.replace("\\_", " "), "", [], joined, 0))
                 continue
             if len(refs) > 1:
                 raise self.mod.err(line, f"{where}: one {{field}} per word, found {word!r}")
             m = refs[0]
-            prefix_text, suffix, ref, style = word[:m.start()], word[m.end():], m.group(1), "value"
+            # \_ is a blank inside a word: "->\_{target}" is left out whole when target is
+            prefix_text, suffix, ref, style = (word[:m.start()].replace("\\_", " "), word[m.end():].replace("\\_", " "),
+                                               m.group(1), "value")
             digits = 0
             if ref.startswith("#"):
                 style, ref = "count", ref[1:]
@@ -243,12 +245,13 @@ class Generator(Functions):
             elif ":" in ref:
                 ref, spec = ref.split(":", 1)
                 if spec not in self.STYLES:
-                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, o, u, list, addr, port)")
+                    raise self.mod.err(line, f"{where}: unknown style :{spec} (x, x2, x4, x8, x16, o, u, list, crc32, crc16, tail, addr, port)")
                 style = self.STYLES[spec]
                 digits = int(spec[1:]) if spec.startswith("x") and len(spec) > 1 else 0
-            if ref == "@fh":
-                # the compound's current file handle (in an op's format): TapeSummary finds it
-                items.append(("currentFH", prefix_text, suffix, [], joined, 0))
+            if ref in ("@fh", "@sfh"):
+                # the compound's current (saved) file handle, in an op's format: the display
+                # follows it through the ops
+                items.append(("currentFH" if ref == "@fh" else "savedFH", prefix_text, suffix, [], joined, 0))
                 continue
             scope = top_scope
             path, shape = list(prefix), None

@@ -8,42 +8,47 @@ extension NFS4XDR {
         XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.nfs_argop4_opaccess, F.ACCESS4args_access], digits: 2),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opclose, F.CLOSE4args_open_stateid]),
-        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_opclose, F.CLOSE4args_seqid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_count]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_count]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opcreate, F.CREATE4args_objtype, F.createtype4_type]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opcreate, F.CREATE4args_objname], joined: true),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opdelegpurge, F.DELEGPURGE4args_clientid]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
+        XDRSummaryItem(.value, prefix: "-> ", suffix: "", path: [F.nfs_argop4_opcreate, F.CREATE4args_objtype, F.createtype4_linkdata], joined: true),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opdelegpurge, F.DELEGPURGE4args_clientid], digits: 16),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opdelegreturn, F.DELEGRETURN4args_deleg_stateid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "request:", suffix: "", path: [F.nfs_argop4_opgetattr, F.GETATTR4args_attr_request]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_oplink, F.LINK4args_newname], joined: true),
+        XDRSummaryItem(.literal, prefix: "->", suffix: "", path: []),
+        XDRSummaryItem(.savedFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locktype]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_length]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_open_owner, F.open_to_lock_owner4_open_stateid]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_lock_owner, F.exist_lock_owner4_lock_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_length]),
+        XDRSummaryItem(.value, prefix: "open(stid:", suffix: ",", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_open_owner, F.open_to_lock_owner4_open_stateid]),
+        XDRSummaryItem(.value, prefix: "seqid:", suffix: ")", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_open_owner, F.open_to_lock_owner4_open_seqid]),
+        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_open_owner, F.open_to_lock_owner4_lock_seqid]),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_lock_owner, F.exist_lock_owner4_lock_stateid]),
+        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_oplock, F.LOCK4args_locker, F.locker4_lock_owner, F.exist_lock_owner4_lock_seqid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplockt, F.LOCKT4args_locktype]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplockt, F.LOCKT4args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplockt, F.LOCKT4args_length]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplockt, F.LOCKT4args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplockt, F.LOCKT4args_length]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_locktype]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_length]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_lock_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_length]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_oplookup, F.LOOKUP4args_objname], joined: true),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file], joined: true),
         XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_share_access], digits: 2),
         XDRSummaryItem(.hex, prefix: "deny:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_share_deny], digits: 2),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opopen_confirm, F.OPEN_CONFIRM4args_open_stateid]),
         XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_opopen_confirm, F.OPEN_CONFIRM4args_seqid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
@@ -53,82 +58,81 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_argop4_opputfh, F.PUTFH4args_object]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opread, F.READ4args_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opread, F.READ4args_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opread, F.READ4args_count]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opread, F.READ4args_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opread, F.READ4args_count]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_cookie]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_maxcount]),
-        XDRSummaryItem(.value, prefix: "request:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_attr_request]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_cookieverf]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_dircount]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opremove, F.REMOVE4args_target], joined: true),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oprename, F.RENAME4args_oldname]),
+        XDRSummaryItem(.savedFH, prefix: "", suffix: "", path: []),
+        XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_oprename, F.RENAME4args_oldname], joined: true),
         XDRSummaryItem(.literal, prefix: "->", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oprename, F.RENAME4args_newname]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_oprenew, F.RENEW4args_clientid]),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opsecinfo, F.SECINFO4args_name]),
+        XDRSummaryItem(.currentFH, prefix: "", suffix: "", path: []),
+        XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_oprename, F.RENAME4args_newname], joined: true),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_oprenew, F.RENEW4args_clientid], digits: 16),
+        XDRSummaryItem(.currentFH, prefix: "", suffix: "", path: []),
+        XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opsecinfo, F.SECINFO4args_name], joined: true),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opsetattr, F.SETATTR4args_stateid]),
-        XDRSummaryItem(.value, prefix: "request:", suffix: "", path: [F.nfs_argop4_opsetattr, F.SETATTR4args_obj_attributes, F.fattr4_attrmask]),
-        XDRSummaryItem(.value, prefix: "prog:", suffix: "", path: [F.nfs_argop4_opsetclientid, F.SETCLIENTID4args_callback, F.cb_client4_cb_program]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opsetclientid, F.SETCLIENTID4args_callback, F.cb_client4_cb_location, F.netaddr4_na_r_addr]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opsetclientid_confirm, F.SETCLIENTID_CONFIRM4args_clientid]),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opsetclientid_confirm, F.SETCLIENTID_CONFIRM4args_clientid], digits: 16),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_offset]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_offset]),
         XDRSummaryItem(.count, prefix: "len:", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_data]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_stable]),
         XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_oprelease_lockowner, F.RELEASE_LOCKOWNER4args_lock_owner, F.state_owner4_clientid]),
         XDRSummaryItem(.value, prefix: "prog:", suffix: "", path: [F.nfs_argop4_opbackchannel_ctl, F.BACKCHANNEL_CTL4args_bca_cb_program]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opbind_conn_to_session, F.BIND_CONN_TO_SESSION4args_bctsa_dir]),
-        XDRSummaryItem(.value, prefix: "flags:", suffix: "", path: [F.nfs_argop4_opexchange_id, F.EXCHANGE_ID4args_eia_flags]),
+        XDRSummaryItem(.hex, prefix: "flags:", suffix: "", path: [F.nfs_argop4_opexchange_id, F.EXCHANGE_ID4args_eia_flags], digits: 8),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opexchange_id, F.EXCHANGE_ID4args_eia_state_protect, F.state_protect4_a_spa_how]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_clientid]),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_clientid], digits: 16),
         XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_sequence]),
-        XDRSummaryItem(.value, prefix: "flags:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_flags]),
+        XDRSummaryItem(.hex, prefix: "flags:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_flags], digits: 8),
+        XDRSummaryItem(.hex, prefix: "cb_prog:", suffix: "", path: [F.nfs_argop4_opcreate_session, F.CREATE_SESSION4args_csa_cb_program], digits: 8),
+        XDRSummaryItem(.crc32, prefix: "sessionid:", suffix: "", path: [F.nfs_argop4_opdestroy_session, F.DESTROY_SESSION4args_dsa_sessionid]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opfree_stateid, F.FREE_STATEID4args_fsa_stateid]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_layout_type]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_maxcount]),
+        XDRSummaryItem(.crc16, prefix: "devid:", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_device_id]),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_maxcount]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opgetdevicelist, F.GETDEVICELIST4args_gdla_layout_type]),
         XDRSummaryItem(.value, prefix: "max:", suffix: "", path: [F.nfs_argop4_opgetdevicelist, F.GETDEVICELIST4args_gdla_maxdevices]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplayoutcommit, F.LAYOUTCOMMIT4args_loca_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplayoutcommit, F.LAYOUTCOMMIT4args_loca_length]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplayoutcommit, F.LAYOUTCOMMIT4args_loca_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplayoutcommit, F.LAYOUTCOMMIT4args_loca_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplayoutcommit, F.LAYOUTCOMMIT4args_loca_length]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
+        XDRSummaryItem(.tail, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_iomode]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_length]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_stateid]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_layout_type]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_iomode]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplayoutget, F.LAYOUTGET4args_loga_length]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_layout_type]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_iomode]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_layoutreturn, F.layoutreturn4_lr_returntype]),
+        XDRSummaryItem(.tail, prefix: "", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_iomode]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_layoutreturn, F.layoutreturn4_lr_layout, F.layoutreturn_file4_lrf_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_layoutreturn, F.layoutreturn4_lr_layout, F.layoutreturn_file4_lrf_length]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplayoutreturn, F.LAYOUTRETURN4args_lora_layoutreturn, F.layoutreturn4_lr_layout, F.layoutreturn_file4_lrf_stateid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opsecinfo_no_name]),
-        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_opsequence, F.SEQUENCE4args_sa_sequenceid]),
-        XDRSummaryItem(.value, prefix: "slot:", suffix: "", path: [F.nfs_argop4_opsequence, F.SEQUENCE4args_sa_slotid]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_optest_stateid, F.TEST_STATEID4args_ts_stateids]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opdestroy_clientid, F.DESTROY_CLIENTID4args_dca_clientid]),
-        XDRSummaryItem(.ifTrue, prefix: "one_fs", suffix: "", path: [F.nfs_argop4_opreclaim_complete, F.RECLAIM_COMPLETE4args_rca_one_fs]),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opdestroy_clientid, F.DESTROY_CLIENTID4args_dca_clientid], digits: 16),
+        XDRSummaryItem(.ifTrue, prefix: "FH:", suffix: "", path: [F.nfs_argop4_opreclaim_complete, F.RECLAIM_COMPLETE4args_rca_one_fs]),
+        XDRSummaryItem(.currentFH, prefix: "", suffix: "", path: [], joined: true),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opallocate, F.ALLOCATE4args_aa_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opallocate, F.ALLOCATE4args_aa_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opallocate, F.ALLOCATE4args_aa_length]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opallocate, F.ALLOCATE4args_aa_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opallocate, F.ALLOCATE4args_aa_length]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "src:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_src_stateid]),
-        XDRSummaryItem(.value, prefix: "dst:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_dst_stateid]),
-        XDRSummaryItem(.value, prefix: "src_off:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_src_offset]),
-        XDRSummaryItem(.value, prefix: "dst_off:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_dst_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_count]),
+        XDRSummaryItem(.value, prefix: "src:(stid:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_src_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: ")", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_src_offset]),
+        XDRSummaryItem(.value, prefix: "dst:(stid:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_dst_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: ")", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_dst_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opcopy, F.COPY4args_ca_count]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opcopy_notify, F.COPY_NOTIFY4args_cna_src_stateid]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opdeallocate, F.DEALLOCATE4args_da_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opdeallocate, F.DEALLOCATE4args_da_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opdeallocate, F.DEALLOCATE4args_da_length]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opdeallocate, F.DEALLOCATE4args_da_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opdeallocate, F.DEALLOCATE4args_da_length]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opio_advise, F.IO_ADVISE4args_iaa_stateid]),
         XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opio_advise, F.IO_ADVISE4args_iaa_offset]),
@@ -158,11 +162,11 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_argop4_opwrite_same, F.WRITE_SAME4args_wsa_adb, F.app_data_block4_adb_offset]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opwrite_same, F.WRITE_SAME4args_wsa_stable]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.value, prefix: "src:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_src_stateid]),
-        XDRSummaryItem(.value, prefix: "dst:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_dst_stateid]),
-        XDRSummaryItem(.value, prefix: "src_off:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_src_offset]),
-        XDRSummaryItem(.value, prefix: "dst_off:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_dst_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_count]),
+        XDRSummaryItem(.value, prefix: "src:(stid:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_src_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: ")", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_src_offset]),
+        XDRSummaryItem(.value, prefix: "dst:(stid:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_dst_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: ")", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_dst_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opclone, F.CLONE4args_cl_count]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opgetxattr, F.GETXATTR4args_gxa_name]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
@@ -171,176 +175,72 @@ extension NFS4XDR {
         XDRSummaryItem(.count, prefix: "len:", suffix: "", path: [F.nfs_argop4_opsetxattr, F.SETXATTR4args_sxa_value]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.nfs_argop4_oplistxattrs, F.LISTXATTRS4args_lxa_cookie]),
-        XDRSummaryItem(.value, prefix: "count:", suffix: "", path: [F.nfs_argop4_oplistxattrs, F.LISTXATTRS4args_lxa_maxcount]),
+        XDRSummaryItem(.value, prefix: "maxcount:", suffix: "", path: [F.nfs_argop4_oplistxattrs, F.LISTXATTRS4args_lxa_maxcount]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opremovexattr, F.REMOVEXATTR4args_rxa_name]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opaccess, F.ACCESS4res_status]),
         XDRSummaryItem(.hex, prefix: "supported:", suffix: "", path: [F.nfs_resop4_opaccess, F.ACCESS4res_resok4, F.ACCESS4resok_supported], digits: 2),
         XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.nfs_resop4_opaccess, F.ACCESS4res_resok4, F.ACCESS4resok_access], digits: 2),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opclose, F.CLOSE4res_status]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opclose, F.CLOSE4res_open_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opcommit, F.COMMIT4res_status]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_resop4_opcommit, F.COMMIT4res_resok4, F.COMMIT4resok_writeverf]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opcreate, F.CREATE4res_status]),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opdelegpurge, F.DELEGPURGE4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opdelegreturn, F.DELEGRETURN4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opgetattr, F.GETATTR4res_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opgetattr, F.GETATTR4res_resok4, F.GETATTR4resok_obj_attributes, F.fattr4_attr_vals, F.fattr4_attr_type]),
-        XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.nfs_resop4_opgetattr, F.GETATTR4res_resok4, F.GETATTR4resok_obj_attributes, F.fattr4_attr_vals, F.fattr4_attr_size]),
-        XDRSummaryItem(.value, prefix: "fileid:", suffix: "", path: [F.nfs_resop4_opgetattr, F.GETATTR4res_resok4, F.GETATTR4resok_obj_attributes, F.fattr4_attr_vals, F.fattr4_attr_fileid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opgetfh, F.GETFH4res_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_resop4_opgetfh, F.GETFH4res_resok4, F.GETFH4resok_object]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplink, F.LINK4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_status]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_resok4, F.LOCK4resok_lock_stateid]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_denied, F.LOCK4denied_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_denied, F.LOCK4denied_length]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_status]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_denied, F.LOCK4denied_offset]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_denied, F.LOCK4denied_length]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplocku, F.LOCKU4res_status]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_denied, F.LOCK4denied_locktype]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_denied, F.LOCK4denied_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_resop4_oplock, F.LOCK4res_denied, F.LOCK4denied_length]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_denied, F.LOCK4denied_locktype]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_denied, F.LOCK4denied_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_resop4_oplockt, F.LOCKT4res_denied, F.LOCK4denied_length]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_oplocku, F.LOCKU4res_lock_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplookup, F.LOOKUP4res_status]),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplookupp, F.LOOKUPP4res_status]),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opnverify, F.NVERIFY4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_status]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_delegation_type]),
-        XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opopenattr, F.OPENATTR4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opopen_confirm, F.OPEN_CONFIRM4res_status]),
+        XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
+        XDRSummaryItem(.value, prefix: "rd_deleg_stid:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_read, F.open_read_delegation4_stateid], joined: true),
+        XDRSummaryItem(.value, prefix: "wr_deleg_stid:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_write, F.open_write_delegation4_stateid], joined: true),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opopen_confirm, F.OPEN_CONFIRM4res_resok4, F.OPEN_CONFIRM4resok_open_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opopen_downgrade, F.OPEN_DOWNGRADE4res_status]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opopen_downgrade, F.OPEN_DOWNGRADE4res_resok4, F.OPEN_DOWNGRADE4resok_open_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opputfh, F.PUTFH4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opputpubfh, F.PUTPUBFH4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opputrootfh, F.PUTROOTFH4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_status]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_eof]),
-        XDRSummaryItem(.count, prefix: "len:", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_data]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_status]),
-        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_reply, F.dirlist4_entries]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_reply, F.dirlist4_eof]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opreadlink, F.READLINK4res_status]),
+        XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_eof]),
+        XDRSummaryItem(.count, prefix: "count:", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_data]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_cookieverf]),
+        XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_reply, F.dirlist4_eof]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opreadlink, F.READLINK4res_resok4, F.READLINK4resok_link]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opremove, F.REMOVE4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oprename, F.RENAME4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oprenew, F.RENEW4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oprestorefh, F.RESTOREFH4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsavefh, F.SAVEFH4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsecinfo, F.SECINFO4res_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opsecinfo, F.SECINFO4res_resok4, F.secinfo4_flavor]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsetattr, F.SETATTR4res_status]),
         XDRSummaryItem(.value, prefix: "attrset:", suffix: "", path: [F.nfs_resop4_opsetattr, F.SETATTR4res_attrsset]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsetclientid, F.SETCLIENTID4res_status]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_resop4_opsetclientid, F.SETCLIENTID4res_resok4, F.SETCLIENTID4resok_clientid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsetclientid_confirm, F.SETCLIENTID_CONFIRM4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opverify, F.VERIFY4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opwrite, F.WRITE4res_status]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_opwrite, F.WRITE4res_resok4, F.WRITE4resok_count]),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_resop4_opsetclientid, F.SETCLIENTID4res_resok4, F.SETCLIENTID4resok_clientid], digits: 16),
+        XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.nfs_resop4_opwrite, F.WRITE4res_resok4, F.WRITE4resok_count]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_resop4_opwrite, F.WRITE4res_resok4, F.WRITE4resok_writeverf]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opwrite, F.WRITE4res_resok4, F.WRITE4resok_committed]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oprelease_lockowner, F.RELEASE_LOCKOWNER4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opbackchannel_ctl, F.BACKCHANNEL_CTL4res_bcr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opbind_conn_to_session, F.BIND_CONN_TO_SESSION4res_bctsr_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opbind_conn_to_session, F.BIND_CONN_TO_SESSION4res_bctsr_resok4, F.BIND_CONN_TO_SESSION4resok_bctsr_dir]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_status]),
-        XDRSummaryItem(.value, prefix: "clientid:", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_resok4, F.EXCHANGE_ID4resok_eir_clientid]),
+        XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_resok4, F.EXCHANGE_ID4resok_eir_clientid], digits: 16),
         XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_resok4, F.EXCHANGE_ID4resok_eir_sequenceid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opcreate_session, F.CREATE_SESSION4res_csr_status]),
+        XDRSummaryItem(.hex, prefix: "flags:", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_resok4, F.EXCHANGE_ID4resok_eir_flags], digits: 8),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opexchange_id, F.EXCHANGE_ID4res_eir_resok4, F.EXCHANGE_ID4resok_eir_state_protect, F.state_protect4_r_spr_how]),
+        XDRSummaryItem(.crc32, prefix: "sessionid:", suffix: "", path: [F.nfs_resop4_opcreate_session, F.CREATE_SESSION4res_csr_resok4, F.CREATE_SESSION4resok_csr_sessionid]),
         XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_resop4_opcreate_session, F.CREATE_SESSION4res_csr_resok4, F.CREATE_SESSION4resok_csr_sequence]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opdestroy_session, F.DESTROY_SESSION4res_dsr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opfree_stateid, F.FREE_STATEID4res_fsr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opget_dir_delegation, F.GET_DIR_DELEGATION4res_gddr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opgetdeviceinfo, F.GETDEVICEINFO4res_gdir_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opgetdeviceinfo, F.GETDEVICEINFO4res_gdir_resok4, F.GETDEVICEINFO4resok_gdir_device_addr, F.device_addr4_da_layout_type]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opgetdevicelist, F.GETDEVICELIST4res_gdlr_status]),
-        XDRSummaryItem(.count, prefix: "devices:", suffix: "", path: [F.nfs_resop4_opgetdevicelist, F.GETDEVICELIST4res_gdlr_resok4, F.GETDEVICELIST4resok_gdlr_deviceid_list]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplayoutcommit, F.LAYOUTCOMMIT4res_locr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplayoutget, F.LAYOUTGET4res_logr_status]),
+        XDRSummaryItem(.hex, prefix: "flags:", suffix: "", path: [F.nfs_resop4_opcreate_session, F.CREATE_SESSION4res_csr_resok4, F.CREATE_SESSION4resok_csr_flags], digits: 8),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_oplayoutget, F.LAYOUTGET4res_logr_resok4, F.LAYOUTGET4resok_logr_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplayoutreturn, F.LAYOUTRETURN4res_lorr_status]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_oplayoutreturn, F.LAYOUTRETURN4res_lorr_stateid, F.layoutreturn_stateid_lrs_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsecinfo_no_name, F.SECINFO4res_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opsecinfo_no_name, F.SECINFO4res_resok4, F.secinfo4_flavor]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsequence, F.SEQUENCE4res_sr_status]),
-        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_resop4_opsequence, F.SEQUENCE4res_sr_resok4, F.SEQUENCE4resok_sr_sequenceid]),
-        XDRSummaryItem(.value, prefix: "slot:", suffix: "", path: [F.nfs_resop4_opsequence, F.SEQUENCE4res_sr_resok4, F.SEQUENCE4resok_sr_slotid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opset_ssv, F.SET_SSV4res_ssr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_optest_stateid, F.TEST_STATEID4res_tsr_status]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_optest_stateid, F.TEST_STATEID4res_tsr_resok4, F.TEST_STATEID4resok_tsr_status_codes]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opwant_delegation, F.WANT_DELEGATION4res_wdr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opdestroy_clientid, F.DESTROY_CLIENTID4res_dcr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opreclaim_complete, F.RECLAIM_COMPLETE4res_rcr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opallocate, F.ALLOCATE4res_ar_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_status]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_response, F.write_response4_wr_count]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opcopy_notify, F.COPY_NOTIFY4res_cnr_status]),
-        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opcopy_notify, F.COPY_NOTIFY4res_resok4, F.COPY_NOTIFY4resok_cnr_stateid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opdeallocate, F.DEALLOCATE4res_dr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opio_advise, F.IO_ADVISE4res_ior_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplayouterror, F.LAYOUTERROR4res_ler_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplayoutstats, F.LAYOUTSTATS4res_lsr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opoffload_cancel, F.OFFLOAD_CANCEL4res_ocr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opoffload_status, F.OFFLOAD_STATUS4res_osr_status]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_opoffload_status, F.OFFLOAD_STATUS4res_osr_resok4, F.OFFLOAD_STATUS4resok_osr_count]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opread_plus, F.READ_PLUS4res_rp_status]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.nfs_resop4_opread_plus, F.READ_PLUS4res_rp_resok4, F.read_plus_res4_rpr_eof]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opread_plus, F.READ_PLUS4res_rp_resok4, F.read_plus_res4_rpr_contents, F.read_plus_content_rpc_content]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opseek, F.SEEK4res_sa_status]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.nfs_resop4_opseek, F.SEEK4res_resok4, F.seek_res4_sr_eof]),
-        XDRSummaryItem(.value, prefix: "off:", suffix: "", path: [F.nfs_resop4_opseek, F.SEEK4res_resok4, F.seek_res4_sr_offset]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opwrite_same, F.WRITE_SAME4res_wsr_status]),
-        XDRSummaryItem(.value, prefix: "len:", suffix: "", path: [F.nfs_resop4_opwrite_same, F.WRITE_SAME4res_resok4, F.write_response4_wr_count]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opclone, F.CLONE4res_cl_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opgetxattr, F.GETXATTR4res_gxr_status]),
-        XDRSummaryItem(.count, prefix: "len:", suffix: "", path: [F.nfs_resop4_opgetxattr, F.GETXATTR4res_gxr_value]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opsetxattr, F.SETXATTR4res_sxr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_oplistxattrs, F.LISTXATTRS4res_lxr_status]),
-        XDRSummaryItem(.count, prefix: "names:", suffix: "", path: [F.nfs_resop4_oplistxattrs, F.LISTXATTRS4res_lxr_value, F.LISTXATTRS4resok_lxr_names]),
-        XDRSummaryItem(.ifTrue, prefix: "eof", suffix: "", path: [F.nfs_resop4_oplistxattrs, F.LISTXATTRS4res_lxr_value, F.LISTXATTRS4resok_lxr_eof]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opremovexattr, F.REMOVEXATTR4res_rxr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_resop4_opillegal, F.ILLEGAL4res_status]),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_response, F.write_response4_wr_callback_id]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_response, F.write_response4_wr_count]),
+        XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_response, F.write_response4_wr_writeverf]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_response, F.write_response4_wr_committed]),
+        XDRSummaryItem(.value, prefix: "cons:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_requirements, F.copy_requirements4_cr_consecutive]),
+        XDRSummaryItem(.value, prefix: "sync:", suffix: "", path: [F.nfs_resop4_opcopy, F.COPY4res_cr_resok4, F.COPY4resok_cr_requirements, F.copy_requirements4_cr_synchronous]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcbgetattr, F.CB_GETATTR4args_fh]),
         XDRSummaryItem(.value, prefix: "request:", suffix: "", path: [F.nfs_cb_argop4_opcbgetattr, F.CB_GETATTR4args_attr_request]),
-        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall, F.CB_RECALL4args_stateid]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall, F.CB_RECALL4args_fh]),
-        XDRSummaryItem(.ifTrue, prefix: "truncate", suffix: "", path: [F.nfs_cb_argop4_opcbrecall, F.CB_RECALL4args_truncate]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_type]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_iomode]),
-        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_recall, F.layoutrecall4_lor_recalltype]),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall, F.CB_RECALL4args_stateid]),
+        XDRSummaryItem(.value, prefix: "trunc:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall, F.CB_RECALL4args_truncate]),
+        XDRSummaryItem(.tail, prefix: "", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_iomode]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_recall, F.layoutrecall4_lor_layout, F.layoutrecall_file4_lor_fh]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_recall, F.layoutrecall4_lor_layout, F.layoutrecall_file4_lor_stateid]),
-        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcbnotify, F.CB_NOTIFY4args_cna_stateid]),
+        XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_recall, F.layoutrecall4_lor_layout, F.layoutrecall_file4_lor_offset]),
+        XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_cb_argop4_opcblayoutrecall, F.CB_LAYOUTRECALL4args_clora_recall, F.layoutrecall4_lor_layout, F.layoutrecall_file4_lor_length]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcbnotify, F.CB_NOTIFY4args_cna_fh]),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcbnotify, F.CB_NOTIFY4args_cna_stateid]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcbpush_deleg, F.CB_PUSH_DELEG4args_cpda_fh]),
         XDRSummaryItem(.value, prefix: "keep:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall_any, F.CB_RECALL_ANY4args_craa_objects_to_keep]),
         XDRSummaryItem(.value, prefix: "slot:", suffix: "", path: [F.nfs_cb_argop4_opcbrecall_slot, F.CB_RECALL_SLOT4args_rsa_target_highest_slotid]),
-        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_cb_argop4_opcbsequence, F.CB_SEQUENCE4args_csa_sequenceid]),
-        XDRSummaryItem(.value, prefix: "slot:", suffix: "", path: [F.nfs_cb_argop4_opcbsequence, F.CB_SEQUENCE4args_csa_slotid]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcbnotify_lock, F.CB_NOTIFY_LOCK4args_cnla_fh]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.nfs_cb_argop4_opcboffload, F.CB_OFFLOAD4args_coa_fh]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_cb_argop4_opcboffload, F.CB_OFFLOAD4args_coa_stateid]),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_cb_argop4_opcboffload, F.CB_OFFLOAD4args_coa_offload_info, F.offload_info4_coa_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbgetattr, F.CB_GETATTR4res_status]),
-        XDRSummaryItem(.value, prefix: "size:", suffix: "", path: [F.nfs_cb_resop4_opcbgetattr, F.CB_GETATTR4res_resok4, F.CB_GETATTR4resok_obj_attributes, F.fattr4_attr_vals, F.fattr4_attr_size]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbrecall, F.CB_RECALL4res_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcblayoutrecall, F.CB_LAYOUTRECALL4res_clorr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbnotify, F.CB_NOTIFY4res_cnr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbpush_deleg, F.CB_PUSH_DELEG4res_cpdr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbrecall_any, F.CB_RECALL_ANY4res_crar_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbrecallable_obj_avail, F.CB_RECALLABLE_OBJ_AVAIL4res_croa_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbrecall_slot, F.CB_RECALL_SLOT4res_rsr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbsequence, F.CB_SEQUENCE4res_csr_status]),
-        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_cb_resop4_opcbsequence, F.CB_SEQUENCE4res_csr_resok4, F.CB_SEQUENCE4resok_csr_sequenceid]),
-        XDRSummaryItem(.value, prefix: "slot:", suffix: "", path: [F.nfs_cb_resop4_opcbsequence, F.CB_SEQUENCE4res_csr_resok4, F.CB_SEQUENCE4resok_csr_slotid]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbwants_cancelled, F.CB_WANTS_CANCELLED4res_cwcr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbnotify_lock, F.CB_NOTIFY_LOCK4res_cnlr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbnotify_deviceid, F.CB_NOTIFY_DEVICEID4res_cndr_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcboffload, F.CB_OFFLOAD4res_cor_status]),
-        XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.nfs_cb_resop4_opcbillegal, F.CB_ILLEGAL4res_status]),
     ]
 
     /// The format of the arm `value` of the union whose discriminant is field `discriminant`; paths start inside the union.
@@ -348,162 +248,93 @@ extension NFS4XDR {
         let range: Range<Int>
         switch (discriminant, value) {
         case (F.nfs_argop4_argop, 3): range = 0..<2
-        case (F.nfs_argop4_argop, 4): range = 2..<5
-        case (F.nfs_argop4_argop, 5): range = 5..<8
-        case (F.nfs_argop4_argop, 6): range = 8..<11
-        case (F.nfs_argop4_argop, 7): range = 11..<12
-        case (F.nfs_argop4_argop, 8): range = 12..<14
-        case (F.nfs_argop4_argop, 9): range = 14..<16
-        case (F.nfs_argop4_argop, 11): range = 16..<18
-        case (F.nfs_argop4_argop, 12): range = 18..<24
-        case (F.nfs_argop4_argop, 13): range = 24..<28
-        case (F.nfs_argop4_argop, 14): range = 28..<33
-        case (F.nfs_argop4_argop, 15): range = 33..<35
-        case (F.nfs_argop4_argop, 18): range = 35..<39
-        case (F.nfs_argop4_argop, 20): range = 39..<42
-        case (F.nfs_argop4_argop, 21): range = 42..<46
-        case (F.nfs_argop4_argop, 22): range = 46..<47
-        case (F.nfs_argop4_argop, 25): range = 47..<51
-        case (F.nfs_argop4_argop, 26): range = 51..<55
-        case (F.nfs_argop4_argop, 28): range = 55..<57
-        case (F.nfs_argop4_argop, 29): range = 57..<60
-        case (F.nfs_argop4_argop, 30): range = 60..<61
-        case (F.nfs_argop4_argop, 33): range = 61..<63
-        case (F.nfs_argop4_argop, 34): range = 63..<66
-        case (F.nfs_argop4_argop, 35): range = 66..<68
-        case (F.nfs_argop4_argop, 36): range = 68..<69
-        case (F.nfs_argop4_argop, 38): range = 69..<74
-        case (F.nfs_argop4_argop, 39): range = 74..<75
-        case (F.nfs_argop4_argop, 40): range = 75..<76
-        case (F.nfs_argop4_argop, 41): range = 76..<77
-        case (F.nfs_argop4_argop, 42): range = 77..<79
-        case (F.nfs_argop4_argop, 43): range = 79..<82
-        case (F.nfs_argop4_argop, 45): range = 82..<83
-        case (F.nfs_argop4_argop, 47): range = 83..<85
-        case (F.nfs_argop4_argop, 48): range = 85..<87
-        case (F.nfs_argop4_argop, 49): range = 87..<91
-        case (F.nfs_argop4_argop, 50): range = 91..<97
-        case (F.nfs_argop4_argop, 51): range = 97..<102
-        case (F.nfs_argop4_argop, 52): range = 102..<104
-        case (F.nfs_argop4_argop, 53): range = 104..<106
-        case (F.nfs_argop4_argop, 55): range = 106..<107
-        case (F.nfs_argop4_argop, 57): range = 107..<108
-        case (F.nfs_argop4_argop, 58): range = 108..<109
-        case (F.nfs_argop4_argop, 59): range = 109..<113
-        case (F.nfs_argop4_argop, 60): range = 113..<119
-        case (F.nfs_argop4_argop, 61): range = 119..<121
-        case (F.nfs_argop4_argop, 62): range = 121..<125
-        case (F.nfs_argop4_argop, 63): range = 125..<129
-        case (F.nfs_argop4_argop, 64): range = 129..<133
-        case (F.nfs_argop4_argop, 65): range = 133..<137
-        case (F.nfs_argop4_argop, 66): range = 137..<139
-        case (F.nfs_argop4_argop, 67): range = 139..<141
-        case (F.nfs_argop4_argop, 68): range = 141..<145
-        case (F.nfs_argop4_argop, 69): range = 145..<149
-        case (F.nfs_argop4_argop, 70): range = 149..<153
-        case (F.nfs_argop4_argop, 71): range = 153..<159
-        case (F.nfs_argop4_argop, 72): range = 159..<161
-        case (F.nfs_argop4_argop, 73): range = 161..<165
-        case (F.nfs_argop4_argop, 74): range = 165..<168
-        case (F.nfs_argop4_argop, 75): range = 168..<170
-        case (F.nfs_resop4_resop, 3): range = 170..<173
-        case (F.nfs_resop4_resop, 4): range = 173..<175
-        case (F.nfs_resop4_resop, 5): range = 175..<177
-        case (F.nfs_resop4_resop, 6): range = 177..<179
-        case (F.nfs_resop4_resop, 7): range = 179..<180
-        case (F.nfs_resop4_resop, 8): range = 180..<181
-        case (F.nfs_resop4_resop, 9): range = 181..<185
-        case (F.nfs_resop4_resop, 10): range = 185..<187
-        case (F.nfs_resop4_resop, 11): range = 187..<188
-        case (F.nfs_resop4_resop, 12): range = 188..<192
-        case (F.nfs_resop4_resop, 13): range = 192..<195
-        case (F.nfs_resop4_resop, 14): range = 195..<197
-        case (F.nfs_resop4_resop, 15): range = 197..<199
-        case (F.nfs_resop4_resop, 16): range = 199..<201
-        case (F.nfs_resop4_resop, 17): range = 201..<202
-        case (F.nfs_resop4_resop, 18): range = 202..<206
-        case (F.nfs_resop4_resop, 19): range = 206..<207
-        case (F.nfs_resop4_resop, 20): range = 207..<209
-        case (F.nfs_resop4_resop, 21): range = 209..<211
-        case (F.nfs_resop4_resop, 22): range = 211..<212
-        case (F.nfs_resop4_resop, 23): range = 212..<213
-        case (F.nfs_resop4_resop, 24): range = 213..<214
-        case (F.nfs_resop4_resop, 25): range = 214..<217
-        case (F.nfs_resop4_resop, 26): range = 217..<220
-        case (F.nfs_resop4_resop, 27): range = 220..<222
-        case (F.nfs_resop4_resop, 28): range = 222..<223
-        case (F.nfs_resop4_resop, 29): range = 223..<224
-        case (F.nfs_resop4_resop, 30): range = 224..<225
-        case (F.nfs_resop4_resop, 31): range = 225..<226
-        case (F.nfs_resop4_resop, 32): range = 226..<227
-        case (F.nfs_resop4_resop, 33): range = 227..<229
-        case (F.nfs_resop4_resop, 34): range = 229..<231
-        case (F.nfs_resop4_resop, 35): range = 231..<233
-        case (F.nfs_resop4_resop, 36): range = 233..<234
-        case (F.nfs_resop4_resop, 37): range = 234..<235
-        case (F.nfs_resop4_resop, 38): range = 235..<238
-        case (F.nfs_resop4_resop, 39): range = 238..<239
-        case (F.nfs_resop4_resop, 40): range = 239..<240
-        case (F.nfs_resop4_resop, 41): range = 240..<242
-        case (F.nfs_resop4_resop, 42): range = 242..<245
-        case (F.nfs_resop4_resop, 43): range = 245..<247
-        case (F.nfs_resop4_resop, 44): range = 247..<248
-        case (F.nfs_resop4_resop, 45): range = 248..<249
-        case (F.nfs_resop4_resop, 46): range = 249..<250
-        case (F.nfs_resop4_resop, 47): range = 250..<252
-        case (F.nfs_resop4_resop, 48): range = 252..<254
-        case (F.nfs_resop4_resop, 49): range = 254..<255
-        case (F.nfs_resop4_resop, 50): range = 255..<257
-        case (F.nfs_resop4_resop, 51): range = 257..<259
-        case (F.nfs_resop4_resop, 52): range = 259..<261
-        case (F.nfs_resop4_resop, 53): range = 261..<264
-        case (F.nfs_resop4_resop, 54): range = 264..<265
-        case (F.nfs_resop4_resop, 55): range = 265..<267
-        case (F.nfs_resop4_resop, 56): range = 267..<268
-        case (F.nfs_resop4_resop, 57): range = 268..<269
-        case (F.nfs_resop4_resop, 58): range = 269..<270
-        case (F.nfs_resop4_resop, 59): range = 270..<271
-        case (F.nfs_resop4_resop, 60): range = 271..<273
-        case (F.nfs_resop4_resop, 61): range = 273..<275
-        case (F.nfs_resop4_resop, 62): range = 275..<276
-        case (F.nfs_resop4_resop, 63): range = 276..<277
-        case (F.nfs_resop4_resop, 64): range = 277..<278
-        case (F.nfs_resop4_resop, 65): range = 278..<279
-        case (F.nfs_resop4_resop, 66): range = 279..<280
-        case (F.nfs_resop4_resop, 67): range = 280..<282
-        case (F.nfs_resop4_resop, 68): range = 282..<285
-        case (F.nfs_resop4_resop, 69): range = 285..<288
-        case (F.nfs_resop4_resop, 70): range = 288..<290
-        case (F.nfs_resop4_resop, 71): range = 290..<291
-        case (F.nfs_resop4_resop, 72): range = 291..<293
-        case (F.nfs_resop4_resop, 73): range = 293..<294
-        case (F.nfs_resop4_resop, 74): range = 294..<297
-        case (F.nfs_resop4_resop, 75): range = 297..<298
-        case (F.nfs_resop4_resop, 10044): range = 298..<299
-        case (F.nfs_cb_argop4_argop, 3): range = 299..<301
-        case (F.nfs_cb_argop4_argop, 4): range = 301..<304
-        case (F.nfs_cb_argop4_argop, 5): range = 304..<309
-        case (F.nfs_cb_argop4_argop, 6): range = 309..<311
-        case (F.nfs_cb_argop4_argop, 7): range = 311..<312
-        case (F.nfs_cb_argop4_argop, 8): range = 312..<313
-        case (F.nfs_cb_argop4_argop, 10): range = 313..<314
-        case (F.nfs_cb_argop4_argop, 11): range = 314..<316
-        case (F.nfs_cb_argop4_argop, 13): range = 316..<317
-        case (F.nfs_cb_argop4_argop, 15): range = 317..<320
-        case (F.nfs_cb_resop4_resop, 3): range = 320..<322
-        case (F.nfs_cb_resop4_resop, 4): range = 322..<323
-        case (F.nfs_cb_resop4_resop, 5): range = 323..<324
-        case (F.nfs_cb_resop4_resop, 6): range = 324..<325
-        case (F.nfs_cb_resop4_resop, 7): range = 325..<326
-        case (F.nfs_cb_resop4_resop, 8): range = 326..<327
-        case (F.nfs_cb_resop4_resop, 9): range = 327..<328
-        case (F.nfs_cb_resop4_resop, 10): range = 328..<329
-        case (F.nfs_cb_resop4_resop, 11): range = 329..<332
-        case (F.nfs_cb_resop4_resop, 12): range = 332..<333
-        case (F.nfs_cb_resop4_resop, 13): range = 333..<334
-        case (F.nfs_cb_resop4_resop, 14): range = 334..<335
-        case (F.nfs_cb_resop4_resop, 15): range = 335..<336
-        case (F.nfs_cb_resop4_resop, 10044): range = 336..<337
+        case (F.nfs_argop4_argop, 4): range = 2..<4
+        case (F.nfs_argop4_argop, 5): range = 4..<7
+        case (F.nfs_argop4_argop, 6): range = 7..<12
+        case (F.nfs_argop4_argop, 7): range = 12..<13
+        case (F.nfs_argop4_argop, 8): range = 13..<15
+        case (F.nfs_argop4_argop, 9): range = 15..<17
+        case (F.nfs_argop4_argop, 11): range = 17..<21
+        case (F.nfs_argop4_argop, 12): range = 21..<30
+        case (F.nfs_argop4_argop, 13): range = 30..<34
+        case (F.nfs_argop4_argop, 14): range = 34..<39
+        case (F.nfs_argop4_argop, 15): range = 39..<41
+        case (F.nfs_argop4_argop, 18): range = 41..<45
+        case (F.nfs_argop4_argop, 20): range = 45..<47
+        case (F.nfs_argop4_argop, 21): range = 47..<51
+        case (F.nfs_argop4_argop, 22): range = 51..<52
+        case (F.nfs_argop4_argop, 25): range = 52..<56
+        case (F.nfs_argop4_argop, 26): range = 56..<60
+        case (F.nfs_argop4_argop, 28): range = 60..<62
+        case (F.nfs_argop4_argop, 29): range = 62..<67
+        case (F.nfs_argop4_argop, 30): range = 67..<68
+        case (F.nfs_argop4_argop, 33): range = 68..<70
+        case (F.nfs_argop4_argop, 34): range = 70..<72
+        case (F.nfs_argop4_argop, 36): range = 72..<73
+        case (F.nfs_argop4_argop, 38): range = 73..<78
+        case (F.nfs_argop4_argop, 39): range = 78..<79
+        case (F.nfs_argop4_argop, 40): range = 79..<80
+        case (F.nfs_argop4_argop, 41): range = 80..<81
+        case (F.nfs_argop4_argop, 42): range = 81..<83
+        case (F.nfs_argop4_argop, 43): range = 83..<87
+        case (F.nfs_argop4_argop, 44): range = 87..<88
+        case (F.nfs_argop4_argop, 45): range = 88..<89
+        case (F.nfs_argop4_argop, 47): range = 89..<91
+        case (F.nfs_argop4_argop, 48): range = 91..<93
+        case (F.nfs_argop4_argop, 49): range = 93..<97
+        case (F.nfs_argop4_argop, 50): range = 97..<102
+        case (F.nfs_argop4_argop, 51): range = 102..<107
+        case (F.nfs_argop4_argop, 52): range = 107..<109
+        case (F.nfs_argop4_argop, 55): range = 109..<110
+        case (F.nfs_argop4_argop, 57): range = 110..<111
+        case (F.nfs_argop4_argop, 58): range = 111..<113
+        case (F.nfs_argop4_argop, 59): range = 113..<117
+        case (F.nfs_argop4_argop, 60): range = 117..<123
+        case (F.nfs_argop4_argop, 61): range = 123..<125
+        case (F.nfs_argop4_argop, 62): range = 125..<129
+        case (F.nfs_argop4_argop, 63): range = 129..<133
+        case (F.nfs_argop4_argop, 64): range = 133..<137
+        case (F.nfs_argop4_argop, 65): range = 137..<141
+        case (F.nfs_argop4_argop, 66): range = 141..<143
+        case (F.nfs_argop4_argop, 67): range = 143..<145
+        case (F.nfs_argop4_argop, 68): range = 145..<149
+        case (F.nfs_argop4_argop, 69): range = 149..<153
+        case (F.nfs_argop4_argop, 70): range = 153..<157
+        case (F.nfs_argop4_argop, 71): range = 157..<163
+        case (F.nfs_argop4_argop, 72): range = 163..<165
+        case (F.nfs_argop4_argop, 73): range = 165..<169
+        case (F.nfs_argop4_argop, 74): range = 169..<172
+        case (F.nfs_argop4_argop, 75): range = 172..<174
+        case (F.nfs_resop4_resop, 3): range = 174..<176
+        case (F.nfs_resop4_resop, 4): range = 176..<177
+        case (F.nfs_resop4_resop, 5): range = 177..<178
+        case (F.nfs_resop4_resop, 10): range = 178..<179
+        case (F.nfs_resop4_resop, 12): range = 179..<183
+        case (F.nfs_resop4_resop, 13): range = 183..<186
+        case (F.nfs_resop4_resop, 14): range = 186..<187
+        case (F.nfs_resop4_resop, 18): range = 187..<191
+        case (F.nfs_resop4_resop, 20): range = 191..<192
+        case (F.nfs_resop4_resop, 21): range = 192..<193
+        case (F.nfs_resop4_resop, 25): range = 193..<195
+        case (F.nfs_resop4_resop, 26): range = 195..<197
+        case (F.nfs_resop4_resop, 27): range = 197..<198
+        case (F.nfs_resop4_resop, 34): range = 198..<199
+        case (F.nfs_resop4_resop, 35): range = 199..<200
+        case (F.nfs_resop4_resop, 38): range = 200..<203
+        case (F.nfs_resop4_resop, 42): range = 203..<207
+        case (F.nfs_resop4_resop, 43): range = 207..<210
+        case (F.nfs_resop4_resop, 50): range = 210..<211
+        case (F.nfs_resop4_resop, 51): range = 211..<212
+        case (F.nfs_resop4_resop, 60): range = 212..<218
+        case (F.nfs_cb_argop4_argop, 3): range = 218..<220
+        case (F.nfs_cb_argop4_argop, 4): range = 220..<223
+        case (F.nfs_cb_argop4_argop, 5): range = 223..<228
+        case (F.nfs_cb_argop4_argop, 6): range = 228..<230
+        case (F.nfs_cb_argop4_argop, 7): range = 230..<231
+        case (F.nfs_cb_argop4_argop, 8): range = 231..<232
+        case (F.nfs_cb_argop4_argop, 10): range = 232..<233
+        case (F.nfs_cb_argop4_argop, 13): range = 233..<234
+        case (F.nfs_cb_argop4_argop, 15): range = 234..<237
         default: return []
         }
         return armItems[range]
@@ -512,26 +343,178 @@ extension NFS4XDR {
     /// @rank of an arm (2 when not given): which op of a compound is its main op.
     static func armRank(_ discriminant: UInt16, _ value: Int64) -> Int {
         switch (discriminant, value) {
-        case (F.nfs_argop4_argop, 3): return 1
-        case (F.nfs_argop4_argop, 9): return 0
+        case (F.nfs_argop4_argop, 3): return 25
+        case (F.nfs_argop4_argop, 4): return 90
+        case (F.nfs_argop4_argop, 5): return 80
+        case (F.nfs_argop4_argop, 6): return 90
+        case (F.nfs_argop4_argop, 7): return 65
+        case (F.nfs_argop4_argop, 8): return 65
+        case (F.nfs_argop4_argop, 9): return 20
         case (F.nfs_argop4_argop, 10): return 0
+        case (F.nfs_argop4_argop, 11): return 45
+        case (F.nfs_argop4_argop, 12): return 70
+        case (F.nfs_argop4_argop, 13): return 70
+        case (F.nfs_argop4_argop, 14): return 70
+        case (F.nfs_argop4_argop, 15): return 60
+        case (F.nfs_argop4_argop, 17): return 0
+        case (F.nfs_argop4_argop, 18): return 90
+        case (F.nfs_argop4_argop, 19): return 90
+        case (F.nfs_argop4_argop, 20): return 90
+        case (F.nfs_argop4_argop, 21): return 90
         case (F.nfs_argop4_argop, 22): return 0
         case (F.nfs_argop4_argop, 23): return 0
         case (F.nfs_argop4_argop, 24): return 0
+        case (F.nfs_argop4_argop, 25): return 80
+        case (F.nfs_argop4_argop, 26): return 55
+        case (F.nfs_argop4_argop, 28): return 50
+        case (F.nfs_argop4_argop, 29): return 50
+        case (F.nfs_argop4_argop, 30): return 92
         case (F.nfs_argop4_argop, 31): return 0
         case (F.nfs_argop4_argop, 32): return 0
+        case (F.nfs_argop4_argop, 33): return 22
+        case (F.nfs_argop4_argop, 34): return 44
+        case (F.nfs_argop4_argop, 35): return 95
+        case (F.nfs_argop4_argop, 36): return 95
+        case (F.nfs_argop4_argop, 37): return 0
+        case (F.nfs_argop4_argop, 38): return 80
+        case (F.nfs_argop4_argop, 39): return 70
+        case (F.nfs_argop4_argop, 40): return 33
+        case (F.nfs_argop4_argop, 41): return 32
+        case (F.nfs_argop4_argop, 42): return 95
+        case (F.nfs_argop4_argop, 43): return 95
+        case (F.nfs_argop4_argop, 44): return 95
+        case (F.nfs_argop4_argop, 45): return 35
+        case (F.nfs_argop4_argop, 46): return 63
+        case (F.nfs_argop4_argop, 47): return 84
+        case (F.nfs_argop4_argop, 48): return 83
+        case (F.nfs_argop4_argop, 49): return 85
+        case (F.nfs_argop4_argop, 50): return 85
+        case (F.nfs_argop4_argop, 51): return 85
+        case (F.nfs_argop4_argop, 52): return 22
         case (F.nfs_argop4_argop, 53): return 0
-        case (F.nfs_resop4_resop, 3): return 1
-        case (F.nfs_resop4_resop, 9): return 0
-        case (F.nfs_resop4_resop, 10): return 0
+        case (F.nfs_argop4_argop, 54): return 7
+        case (F.nfs_argop4_argop, 55): return 36
+        case (F.nfs_argop4_argop, 56): return 62
+        case (F.nfs_argop4_argop, 57): return 95
+        case (F.nfs_argop4_argop, 58): return 34
+        case (F.nfs_argop4_argop, 59): return 65
+        case (F.nfs_argop4_argop, 60): return 82
+        case (F.nfs_argop4_argop, 61): return 82
+        case (F.nfs_argop4_argop, 62): return 65
+        case (F.nfs_argop4_argop, 63): return 65
+        case (F.nfs_argop4_argop, 64): return 85
+        case (F.nfs_argop4_argop, 65): return 85
+        case (F.nfs_argop4_argop, 66): return 83
+        case (F.nfs_argop4_argop, 67): return 83
+        case (F.nfs_argop4_argop, 68): return 80
+        case (F.nfs_argop4_argop, 69): return 75
+        case (F.nfs_argop4_argop, 70): return 80
+        case (F.nfs_argop4_argop, 71): return 82
+        case (F.nfs_argop4_argop, 72): return 30
+        case (F.nfs_argop4_argop, 73): return 30
+        case (F.nfs_argop4_argop, 74): return 30
+        case (F.nfs_argop4_argop, 75): return 30
+        case (F.nfs_resop4_resop, 3): return 25
+        case (F.nfs_resop4_resop, 4): return 90
+        case (F.nfs_resop4_resop, 5): return 80
+        case (F.nfs_resop4_resop, 6): return 90
+        case (F.nfs_resop4_resop, 7): return 65
+        case (F.nfs_resop4_resop, 8): return 65
+        case (F.nfs_resop4_resop, 9): return 20
+        case (F.nfs_resop4_resop, 10): return 10
+        case (F.nfs_resop4_resop, 11): return 45
+        case (F.nfs_resop4_resop, 12): return 70
+        case (F.nfs_resop4_resop, 13): return 70
+        case (F.nfs_resop4_resop, 14): return 70
+        case (F.nfs_resop4_resop, 15): return 60
+        case (F.nfs_resop4_resop, 16): return 60
+        case (F.nfs_resop4_resop, 17): return 0
+        case (F.nfs_resop4_resop, 18): return 90
+        case (F.nfs_resop4_resop, 19): return 90
+        case (F.nfs_resop4_resop, 20): return 90
+        case (F.nfs_resop4_resop, 21): return 90
         case (F.nfs_resop4_resop, 22): return 0
-        case (F.nfs_resop4_resop, 23): return 0
-        case (F.nfs_resop4_resop, 24): return 0
+        case (F.nfs_resop4_resop, 23): return 21
+        case (F.nfs_resop4_resop, 24): return 21
+        case (F.nfs_resop4_resop, 25): return 80
+        case (F.nfs_resop4_resop, 26): return 55
+        case (F.nfs_resop4_resop, 27): return 40
+        case (F.nfs_resop4_resop, 28): return 50
+        case (F.nfs_resop4_resop, 29): return 50
+        case (F.nfs_resop4_resop, 30): return 92
         case (F.nfs_resop4_resop, 31): return 0
         case (F.nfs_resop4_resop, 32): return 0
+        case (F.nfs_resop4_resop, 33): return 22
+        case (F.nfs_resop4_resop, 34): return 44
+        case (F.nfs_resop4_resop, 35): return 95
+        case (F.nfs_resop4_resop, 36): return 95
+        case (F.nfs_resop4_resop, 37): return 0
+        case (F.nfs_resop4_resop, 38): return 80
+        case (F.nfs_resop4_resop, 39): return 70
+        case (F.nfs_resop4_resop, 40): return 33
+        case (F.nfs_resop4_resop, 41): return 32
+        case (F.nfs_resop4_resop, 42): return 95
+        case (F.nfs_resop4_resop, 43): return 95
+        case (F.nfs_resop4_resop, 44): return 95
+        case (F.nfs_resop4_resop, 45): return 35
+        case (F.nfs_resop4_resop, 46): return 63
+        case (F.nfs_resop4_resop, 47): return 84
+        case (F.nfs_resop4_resop, 48): return 83
+        case (F.nfs_resop4_resop, 49): return 85
+        case (F.nfs_resop4_resop, 50): return 85
+        case (F.nfs_resop4_resop, 51): return 85
+        case (F.nfs_resop4_resop, 52): return 22
         case (F.nfs_resop4_resop, 53): return 0
+        case (F.nfs_resop4_resop, 54): return 7
+        case (F.nfs_resop4_resop, 55): return 36
+        case (F.nfs_resop4_resop, 56): return 62
+        case (F.nfs_resop4_resop, 57): return 95
+        case (F.nfs_resop4_resop, 58): return 34
+        case (F.nfs_resop4_resop, 59): return 65
+        case (F.nfs_resop4_resop, 60): return 82
+        case (F.nfs_resop4_resop, 61): return 82
+        case (F.nfs_resop4_resop, 62): return 65
+        case (F.nfs_resop4_resop, 63): return 65
+        case (F.nfs_resop4_resop, 64): return 85
+        case (F.nfs_resop4_resop, 65): return 85
+        case (F.nfs_resop4_resop, 66): return 83
+        case (F.nfs_resop4_resop, 67): return 83
+        case (F.nfs_resop4_resop, 68): return 80
+        case (F.nfs_resop4_resop, 69): return 75
+        case (F.nfs_resop4_resop, 70): return 80
+        case (F.nfs_resop4_resop, 71): return 82
+        case (F.nfs_resop4_resop, 72): return 30
+        case (F.nfs_resop4_resop, 73): return 30
+        case (F.nfs_resop4_resop, 74): return 30
+        case (F.nfs_resop4_resop, 75): return 30
+        case (F.nfs_resop4_resop, 10044): return 0
+        case (F.nfs_cb_argop4_argop, 3): return 10
+        case (F.nfs_cb_argop4_argop, 4): return 90
+        case (F.nfs_cb_argop4_argop, 5): return 90
+        case (F.nfs_cb_argop4_argop, 6): return 80
+        case (F.nfs_cb_argop4_argop, 7): return 70
+        case (F.nfs_cb_argop4_argop, 8): return 60
+        case (F.nfs_cb_argop4_argop, 9): return 60
+        case (F.nfs_cb_argop4_argop, 10): return 50
         case (F.nfs_cb_argop4_argop, 11): return 0
+        case (F.nfs_cb_argop4_argop, 12): return 40
+        case (F.nfs_cb_argop4_argop, 13): return 30
+        case (F.nfs_cb_argop4_argop, 14): return 20
+        case (F.nfs_cb_argop4_argop, 15): return 80
+        case (F.nfs_cb_resop4_resop, 3): return 10
+        case (F.nfs_cb_resop4_resop, 4): return 90
+        case (F.nfs_cb_resop4_resop, 5): return 90
+        case (F.nfs_cb_resop4_resop, 6): return 80
+        case (F.nfs_cb_resop4_resop, 7): return 70
+        case (F.nfs_cb_resop4_resop, 8): return 60
+        case (F.nfs_cb_resop4_resop, 9): return 60
+        case (F.nfs_cb_resop4_resop, 10): return 50
         case (F.nfs_cb_resop4_resop, 11): return 0
+        case (F.nfs_cb_resop4_resop, 12): return 40
+        case (F.nfs_cb_resop4_resop, 13): return 30
+        case (F.nfs_cb_resop4_resop, 14): return 20
+        case (F.nfs_cb_resop4_resop, 15): return 80
+        case (F.nfs_cb_resop4_resop, 10044): return 0
         default: return 2
         }
     }

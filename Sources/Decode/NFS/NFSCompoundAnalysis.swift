@@ -13,8 +13,9 @@ public struct NFSCompoundAnalysis: Sendable {
     /// The tape indexes of the compound's `tag` and (replies) its `status`; nil when not on the tape.
     public let tagEntry: Int?
     public let statusEntry: Int?
-    /// The main op: the first of the highest `@rank`, or the last when every op has rank 0
-    /// (SEQUENCE;PUTFH;GETATTR → GETATTR; PUTFH;GETATTR;ACCESS;OPEN;GETFH → OPEN).
+    /// The main op: the last of the highest `@rank` (NFStest's priority; nfs4.x), so the last
+    /// op when every op has rank 0 (SEQUENCE;PUTFH;GETATTR → GETATTR;
+    /// PUTFH;GETATTR;ACCESS;OPEN;GETFH → OPEN; PUTROOTFH;LOOKUP;LOOKUP → the second LOOKUP).
     public let mainElement: Int?
     public let mainIndex: Int?
     public let mainOp: Int64?
@@ -55,7 +56,7 @@ public struct NFSCompoundAnalysis: Sendable {
             last = i
             if let (d, v) = XDRCompound.opcode(tape, element: i) {
                 let rank = XDRCatalogue.armRank(discriminant: d, value: v)
-                if rank > bestRank || (rank == 0 && bestRank == 0) {
+                if rank >= bestRank {
                     (best, bestIndex, bestOp, bestRank) = (i, count, v, rank)
                 }
             }
@@ -108,6 +109,19 @@ public struct NFSCompoundFileHandles: IteratorProtocol, Sendable {
         /// else the first GETFH after it before a PUTFH or RESTOREFH starts elsewhere (the file a
         /// PUTFH;LOOKUP;LOOKUP;GETFH path ends on, for its first LOOKUP too).
         public let reached: Int?
+        /// The tape index of the saved file handle (SAVEFH's), when a display follows it.
+        public let saved: Int?
+
+        public init(index: Int, element: Int, op: Int64?, current: Int?, result: Int?, reached: Int?,
+                    saved: Int? = nil) {
+            self.index = index
+            self.element = element
+            self.op = op
+            self.current = current
+            self.result = result
+            self.reached = reached
+            self.saved = saved
+        }
     }
 
     let tape: Tape

@@ -71,6 +71,13 @@ public struct XDRSummaryItem: Sendable {
         case octal
         /// `{path:u}`: a number in decimal, or NFStest's `umax32` / `umax64` for all ones.
         case umax
+        /// `{@sfh}` in an op's format: the compound's saved file handle (SAVEFH's).
+        case savedFH
+        /// `{path:crc32}` / `{path:crc16}`: the CRC32 (`0x%08x`) or NFStest's CRC16 (`0x%04x`)
+        /// of an opaque (a session id, a device id).
+        case crc32, crc16
+        /// `{path:tail}`: a name after its last `_` (`LAYOUTIOMODE4_RW` is `RW`).
+        case tail
         /// `{path:list}`: an array's elements in brackets, `, ` between them (`[AUTH_UNIX, AUTH_GSS]`).
         case list
     }

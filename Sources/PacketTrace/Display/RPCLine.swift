@@ -18,7 +18,9 @@ enum RPCLine {
             appendBare(rpc, to: &out)
             return
         }
-        out.append(RPCPrograms.name(program: rpc.program, version: rpc.version) ?? "RPC", paddedTo: 5)
+        // NFStest calls the callback program NFS too
+        let callback = rpc.program >= 0x4000_0000 && rpc.program < 0x6000_0000
+        out.append(callback ? "NFS" : RPCPrograms.name(program: rpc.program, version: rpc.version) ?? "RPC", paddedTo: 5)
         out.append(byte: UInt8(ascii: " "))
         out.append(rpc.minorVersion >= 0 ? "v\(rpc.version).\(rpc.minorVersion)" : "v\(rpc.version)", paddedTo: 4)
         out.append(byte: UInt8(ascii: " "))
@@ -32,8 +34,9 @@ enum RPCLine {
             return
         }
         let opsStart = out.bytes.count
-        if TapeSummary.appendOperations(tape, program: rpc.program, version: rpc.version,
-                                        procedure: rpc.procedure, isReply: !rpc.isCall, to: &out) {
+        let compound = TapeSummary.appendOperations(tape, program: rpc.program, version: rpc.version,
+                                                    procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
+        if compound {
             let written = out.bytes.count - opsStart
             if written < 25 { out.append(String(repeating: " ", count: 25 - written)) }
         } else if let procedure = RPCPrograms.procedureName(program: rpc.program, version: rpc.version,
@@ -47,6 +50,14 @@ enum RPCLine {
         TapeSummary.append(tape, bytes: message, program: rpc.program, version: rpc.version,
                            procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
         if out.bytes.count == start + 1 { out.dropLast(1) }  // the body had nothing to say
+        // a compound that failed: its status (that of the op it stopped at) ends the line
+        if compound, !rpc.isCall,
+           let analysis = NFSCompoundAnalysis.analyse(tape: tape, program: rpc.program, version: rpc.version,
+                                                      procedure: rpc.procedure, isReply: true),
+           let at = analysis.statusEntry, tape[at].value != 0 {
+            out.append(byte: UInt8(ascii: " "))
+            TapeText.appendValue(tape[at], XDRCatalogue.field(tape[at].field), message, to: &out)
+        }
     }
 
     /// `RPC   call  xid: 0x…, program: P, version: V, procedure: N` and, for a reply that did

@@ -85,27 +85,30 @@ public enum TapeSummary {
                            _ range: Range<Int>, _ side: Side, _ op: NFSCompoundFileHandles.Op?,
                            _ first: inout Bool, _ out: inout TextBuffer) {
         if item.style == .literal {
+            // `~` (a joined blank) only after something: an op that shows nothing stays empty
+            if item.joined && item.prefix == " " && first { return }
             word(item, &first, &out) { _ in }
             return
         }
-        if item.style == .currentFH {
-            // a call shows the file the op works on (LOOKUP's directory), a reply the object the
-            // compound reaches from it (LOOKUP's, shown by a GETFH after it)
-            guard let op, let at = side.isReply ? op.reached : op.current else { return }
-            word(item, &first, &out) { TapeText.appendValue(tape[at], XDRCatalogue.field(tape[at].field), bytes, to: &$0) }
+        if item.style == .currentFH || item.style == .savedFH {
+            // NFStest's current (saved) file handle where the op was decoded; `FH:` alone when
+            // the message does not show it (after PUTROOTFH)
+            let handle = item.style == .currentFH ? op?.current : op?.saved
+            word(item, &first, &out) { out in
+                if let at = handle { TapeText.appendValue(tape[at], XDRCatalogue.field(tape[at].field), bytes, to: &out) }
+            }
             return
         }
         guard let at = XDRCompound.find(tape, path: item.path, in: range) else { return }
         let e = tape[at]
         let field = XDRCatalogue.field(e.field)
         switch item.style {
-        case .literal, .currentFH:
+        case .literal, .currentFH, .savedFH:
             break
         case .arms:
             guard e.kind == .arrayBegin else { return }
             let compound = NFSCompoundAnalysis(tape: tape, array: at, isReply: side.isReply, isCallback: side.isCallback)
-            guard let main = compound.mainIndex, let op = compound.fileHandles(tape, atIndex: main) else { return }
-            appendElement(tape, bytes, compound, op, &first, &out)
+            NFStestCompound.appendBody(tape, bytes, compound, &first, &out)
         case .count:
             guard e.kind == .arrayBegin || e.kind == .opaque || e.kind == .string else { return }
             word(item, &first, &out) { $0.append(e.count) }
@@ -119,6 +122,24 @@ public enum TapeSummary {
             guard !e.isBegin, e.kind != .absent, e.kind != .opaque, e.kind != .string else { return }
             let digits = max(Int(item.digits), 1, (64 - e.value.leadingZeroBitCount + 3) / 4)
             word(item, &first, &out) { $0.appendHex(e.value, digits: digits) }
+        case .crc32, .crc16:
+            guard e.kind == .opaque || e.kind == .string else { return }
+            word(item, &first, &out) { out in
+                if item.style == .crc32 {
+                    out.appendHex(UInt64(CRC32.checksum(bytes, e.byteRange)), digits: 8)
+                } else {
+                    out.appendHex(UInt64(CRC16.checksum(bytes, e.byteRange)), digits: 4)
+                }
+            }
+        case .tail:
+            guard !e.isBegin, e.kind != .absent else { return }
+            word(item, &first, &out) { out in
+                if let name = TapeText.name(e, field), let cut = name.lastIndex(of: "_") {
+                    out.append(String(name[name.index(after: cut)...]))
+                } else {
+                    TapeText.appendValue(e, field, bytes, to: &out)
+                }
+            }
         case .list:
             guard e.kind == .arrayBegin else { return }
             word(item, &first, &out) { out in
