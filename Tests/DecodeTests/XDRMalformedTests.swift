@@ -34,7 +34,7 @@ import Testing
     @Test func aMessageThatEndsEarly() {
         let d = decode(100_000, 2, 3, reply: false, XDRBytes().u32(100_005).u32(3).u32(6))
         #expect(d.error == DecodeError(.shortData, layer: .portmap, offset: 12))
-        #expect(d.lines == ["mapping.prog=100005", "mapping.vers=3", "mapping.prot=IPPROTO_TCP"])
+        #expect(d.lines == ["mapping.prog=100005", "mapping.vers=3", "mapping.prot=TCP"])
         // a string whose bytes are not all there
         let s = decode(100_024, 1, 1, reply: false, [0, 0, 0, 9, 0x61, 0x62])
         #expect(s.error == DecodeError(.shortData, layer: .nsm, offset: 4))

@@ -4,7 +4,8 @@ import PacketTrace
 import Testing
 
 /// The one-line summaries of NFSv2, NFSv3 and NFS_ACL messages (the @call / @reply formats of
-/// xdr/nfs2.x, nfs3.x, nfsacl.x) on real captures, and their JSON members.
+/// xdr/nfs2.x, nfs3.x, nfsacl.x) on real captures — NFStest 3.2's for NFSv3 — and their JSON
+/// members.
 @Suite struct NFS3DisplayTests {
     /// pktt's line for the message of packet `index` (the number `pktt show` starts the line
     /// with), from the procedure name on.
@@ -18,29 +19,28 @@ import Testing
     @Test func nfs3Lines() throws {
         let lab = "nfs3/lab-nfsv3-procedures.pcap"
         #expect(try Self.line(lab, frame: 9, reply: false) == "GETATTR FH:0x8dfb25e1")
-        // mode in decimal: the display formats have no octal style (0755 = 493)
-        #expect(try Self.line(lab, frame: 10, reply: true)
+                #expect(try Self.line(lab, frame: 10, reply: true)
                 == "GETATTR NF3DIR mode:0755 nlink:5 uid:0 gid:0 size:4096 fileid:16220241")
         #expect(try Self.line(lab, frame: 15, reply: false) == "LOOKUP DH:0x8dfb25e1/notempty")
         #expect(try Self.line(lab, frame: 16, reply: true) == "LOOKUP FH:0xc3eb3a3a")
         #expect(try Self.line(lab, frame: 69, reply: false) == "READ FH:0x20a0dbf2 off:0 len:23")
-        #expect(try Self.line(lab, frame: 70, reply: true) == "READ count:23 eof")
+        #expect(try Self.line(lab, frame: 70, reply: true) == "READ eof:TRUE count:23")
         #expect(try Self.line(lab, frame: 200, reply: false) == "WRITE FH:0x720ca47c off:0 len:11 UNSTABLE")
-        #expect(try Self.line(lab, frame: 203, reply: true) == "WRITE count:6 FILE_SYNC")
-        #expect(try Self.line(lab, frame: 198, reply: false) == "CREATE DH:0x1c6b008a/a.txt UNCHECKED mode:0644")
+        #expect(try Self.line(lab, frame: 203, reply: true) == "WRITE count:6 verf:0x2c55086b00000000 FILE_SYNC")
+        #expect(try Self.line(lab, frame: 198, reply: false) == "CREATE DH:0x1c6b008a/a.txt UNCHECKED")
         #expect(try Self.line(lab, frame: 214, reply: false) == "CREATE DH:0x1c6b008a/x.txt EXCLUSIVE")
         #expect(try Self.line(lab, frame: 215, reply: true) == "CREATE FH:0xb9f8aec9")
         #expect(try Self.line(lab, frame: 216, reply: false) == "SYMLINK DH:0x1c6b008a/ln -> a.txt")
         #expect(try Self.line(lab, frame: 221, reply: true) == "READLINK a.txt")
-        #expect(try Self.line(lab, frame: 222, reply: false) == "LINK FH:0x720ca47c -> DH:0x1c6b008a/hard")
-        #expect(try Self.line(lab, frame: 224, reply: false) == "MKNOD DH:0x1c6b008a/fifo NF3FIFO")
+        #expect(try Self.line(lab, frame: 222, reply: false) == "LINK DH:0x1c6b008a/hard -> FH:0x720ca47c")
+        #expect(try Self.line(lab, frame: 224, reply: false) == "MKNOD NF3FIFO DH:0x1c6b008a/fifo")
         #expect(try Self.line(lab, frame: 226, reply: false) == "RENAME DH:0x1c6b008a/g.txt -> DH:0x1c6b008a/g2.txt")
-        #expect(try Self.line(lab, frame: 228, reply: false) == "READDIR DH:0x1c6b008a cookie:0 count:4096")
-        #expect(try Self.line(lab, frame: 229, reply: true) == "READDIR entries:8 eof")
-        #expect(try Self.line(lab, frame: 231, reply: true) == "READDIRPLUS entries:8 eof")
+        #expect(try Self.line(lab, frame: 228, reply: false) == "READDIR DH:0x1c6b008a cookie:0 verf:0x3000000000000000 count:4096")
+        #expect(try Self.line(lab, frame: 229, reply: true) == "READDIR verf:0x0000000000000000 eof:TRUE")
+        #expect(try Self.line(lab, frame: 231, reply: true) == "READDIRPLUS verf:0x0000000000000000 eof:TRUE")
         #expect(try Self.line(lab, frame: 194, reply: false) == "ACCESS FH:0x8dfb25e1 acc:0x3f")
         #expect(try Self.line(lab, frame: 206, reply: false) == "COMMIT FH:0x720ca47c off:0 len:0")
-        #expect(try Self.line(lab, frame: 207, reply: true) == "COMMIT")
+        #expect(try Self.line(lab, frame: 207, reply: true) == "COMMIT verf:0x2c55086b00000000")
     }
 
     @Test func nfs3ErrorsShowTheStatusOnly() throws {

@@ -78,13 +78,15 @@ struct DisplayTests {
         #expect(lines[0] == "0 2026-11-26 15:50:05.721515 10.77.0.2     -> 10.77.0.1     TCP 801 -> 111, seq: 0x780d63e8, ack: 0x00000000, SYN")
         #expect(lines[4].hasSuffix("TCP 111 -> 801, seq: 0x482950d3, ack: 0x780d6431, ACK"))
         // RPC messages get the seed's RPC line: program, version, call/reply, xid, procedure, summary.
-        #expect(lines[3].hasSuffix("10.77.0.2     -> 10.77.0.1     PORTMAP v2   call  xid:0x0d5f36c1 NULL"))
-        #expect(lines[7].hasSuffix("PORTMAP v2   call  xid:0x0d5f36c2 GETPORT    prog:MOUNT vers:3 proto:IPPROTO_TCP port:0"))
-        #expect(lines[8].hasSuffix("PORTMAP v2   reply xid:0x0d5f36c2 GETPORT    port:20048"))
+        // the procedure padded to 10 even when nothing follows, as NFStest writes it
+        #expect(lines[3].hasSuffix("10.77.0.2     -> 10.77.0.1     PORTMAP v2   call  xid:0x0d5f36c1 NULL      "))
+        #expect(lines[7].hasSuffix("PORTMAP v2   call  xid:0x0d5f36c2 GETPORT    prog:MOUNT vers:3 proto:TCP port:0"))
+        #expect(lines[8].hasSuffix("PORTMAP v2   reply xid:0x0d5f36c2 GETPORT    20048"))
         let udp = try first("decode/gzip.pcap.gz", count: 2, json: false)
-        #expect(udp[1].hasSuffix("10.1.1.1      -> 10.1.1.9      PORTMAP v2   reply xid:0x035243a5 GETPORT    port:1011"))
-        let arp = try first("decode/linux-sll-v1.pcap", count: 300, json: false).filter { $0.contains("(ARP)") }
-        #expect(!arp.isEmpty)
+        #expect(udp[1].hasSuffix("10.1.1.1      -> 10.1.1.9      PORTMAP v2   reply xid:0x035243a5 GETPORT    1011"))
+        // NFStest takes only IP out of a cooked frame: ARP there is the SLL line
+        let arp = try first("decode/linux-sll-v1.pcap", count: 300, json: false).filter { $0.contains("etype: 0x0806") }
+        #expect(!arp.isEmpty && arp.allSatisfy { $0.contains(" SLLv1  ptype: ") })
     }
 
     @Test("NFSv4: the minor version, the compound's ops in the procedure column, its main op, a failed status")

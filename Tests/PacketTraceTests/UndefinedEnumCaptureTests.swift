@@ -26,7 +26,7 @@ import Testing
              summary: "GETATTR    1111638594 mode:41777 nlink:15 uid:0 gid:0 size:4096 fileid:128"),
         // stable_how, a plain enum: the write verifier after it is there
         Case(capture: "nfs3/zeek-write-bad-stable-how.pcap", table: "nfs3/zeek-write-bad-stable-how.tshark.tsv",
-             fields: ["WRITE3resok.committed"], values: [0x4343_4343], summary: "WRITE      count:13 1128481603"),
+             fields: ["WRITE3resok.committed"], values: [0x4343_4343], summary: "WRITE      count:13 verf:0x67c8733222e2ea08 1128481603"),
         // nfsstat3, a union discriminant with a default arm: the default arm (post_op_attr) decodes
         Case(capture: "nfs3/zeek-fsinfo-bad-status.pcap", table: "nfs3/zeek-fsinfo-bad-status.tshark.tsv",
              fields: ["FSINFO3res.status"], values: [0x4141_4141], summary: "FSINFO     1094795585"),
@@ -37,7 +37,7 @@ import Testing
         // guard after them is there (the call's summary shows neither)
         Case(capture: "nfs3/zeek-setattr-bad-set-it.pcap", table: "nfs3/zeek-setattr-bad-set-it.tshark.tsv",
              fields: ["set_atime.set_it", "set_mtime.set_it"], values: [0x4242_4242, 0x4343_4343],
-             summary: "SETATTR    FH:0x5fbcc878"),
+             summary: "SETATTR    FH:0x5fbcc878 "),
     ]
 
     /// tshark field -> the tape entries holding it, as `parent.name` or, for a member of a nested
