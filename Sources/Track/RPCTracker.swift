@@ -16,6 +16,8 @@ public struct RPCTracker {
     public private(set) var record: [UInt8] = []
     /// A UDP datagram's or RDMA message's RPC message, waiting for `nextMessage`.
     private var datagram: (source: RPCMessageSource, origin: MessageOrigin)?
+    /// The TCP direction of the frame begun: its messages show it (see `nextMessage`).
+    private var frameFlow: FlowKey?
 
     public init(_ limits: Limits = .init()) {
         self.limits = limits.stream
@@ -75,6 +77,7 @@ public struct RPCTracker {
     public mutating func begin(_ p: inout Packet, bytes: UnsafeRawBufferPointer, time: Int64,
                                frame: Int, fileIndex: Int) {
         datagram = nil
+        frameFlow = nil
         // a packet that carries no message has no body: the last message's must not show through
         pairing.tape.reset()
         var origin = MessageOrigin(time: time, frame: frame, fileIndex: fileIndex)
@@ -99,6 +102,7 @@ public struct RPCTracker {
             datagram = (.frame(ByteRange(offset: r.offset, count: r.end - r.offset)), origin)
         } else if p.layers.has(.tcp) {
             origin.key = FlowKey(&p)
+            frameFlow = origin.key
             stream.begin(&p, bytes: bytes, origin: origin, ports: pairing.ports, xids: pairing.xids)
         } else {
             stream.begin(nothing: ())
@@ -132,6 +136,9 @@ public struct RPCTracker {
         p.rpc.recordLength = done.length
         p.rpc.missingBytes = done.missing
         if origin.frame != frame { p.rpc.frame = origin.frame }
+        // a message finished on a frame of the other direction (its acknowledgement gave a hole
+        // up) still travelled its own way
+        if let own = frameFlow, origin.key == own.reversed { p.rpc.crossesFrame = true }
         let truncated = done.missing > 0
         let failure: DecodeError? = withMessageBytes(done.source, frame: bytes) { b, range in
             do throws(DecodeError) {

@@ -67,6 +67,21 @@ struct NFStestLineTests {
         #expect(pktt[65] == nfstest[65])
     }
 
+    @Test("a message given out on a frame of the other direction shows the way it travelled")
+    func messageOnAnotherFrame() throws {
+        // nfs_bad_stalls packet 464: the client's ACK gives up the hole before the server's reply
+        // that waited behind it (frames 462-463, cut by the snaplen); the reply is the server's
+        let (pktt, nfstest) = try Self.lines("wireshark-wiki/nfs_bad_stalls.cap")
+        #expect(pktt[464].hasSuffix("10.65.200.11  -> 10.65.199.21  RPC   reply xid: 0x8d3d3951"))
+        // NFStest shows it where its first bytes were (462); pktt where its record ended
+        #expect(nfstest[462].hasSuffix("10.65.200.11  -> 10.65.199.21  RPC   reply xid: 0x8d3d3951"))
+        let path = Self.corpus.appendingPathComponent("wireshark-wiki/nfs_bad_stalls.cap").path
+        let trace = try Pktt(files: [path], rewindable: false)
+        while try trace.next(), trace.record.index < 464 {}
+        #expect(trace.packet.rpc.crossesFrame && trace.packet.rpc.frame == 463)  // frame 463 is index 462
+        #expect(trace.packet.ipSource.description == "10.65.199.21")  // the frame's own header is kept
+    }
+
     @Test("pktt's own annotations only at -v 2: a line cut by the snaplen is NFStest's line")
     func annotationsAtLevelTwo() throws {
         let path = Self.corpus.appendingPathComponent("wireshark-wiki/nfs_bad_stalls.cap").path

@@ -40,9 +40,11 @@ public struct OneLineFormatter {
         time.appendLocal(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
         out.append(byte: UInt8(ascii: " "))
         if p.hasIP {
-            out.append(p.ipSource.description, paddedTo: 13)
+            // a message shown on a frame of the other direction: the way it travelled
+            let turned = p.has(.rpc) && p.rpc.crossesFrame
+            out.append((turned ? p.ipDestination : p.ipSource).description, paddedTo: 13)
             out.append(" -> ")
-            out.append(p.ipDestination.description, paddedTo: 13)
+            out.append((turned ? p.ipSource : p.ipDestination).description, paddedTo: 13)
             out.append(byte: UInt8(ascii: " "))
             if p.has(.rpc) {
                 RPCLine.append(p, tape: tape, message: message, to: &out)
