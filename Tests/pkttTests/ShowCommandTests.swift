@@ -62,6 +62,19 @@ struct ShowCommandTests {
         #expect(counted.stdout.hasPrefix("packets 60 frames 60 ethernet 60 vlan 0 sll 0 null 0 ipv4 60 ipv6 0 tcp 60 udp 0 rpc 35 portmap 8 mount 6 "))
     }
 
+    @Test("-v 2: NFStest's line and then pktt's annotations; -v 1 is the default; others refused")
+    func verbose() throws {
+        let file = CLI.fixture("decode/malformed-fuzzed.pcap")
+        let plain = try CLI.run(["show", file]), one = try CLI.run(["show", "-v", "1", file])
+        let two = try CLI.run(["show", "--verbose", "2", file])
+        #expect(plain.status == 0 && one.stdout == plain.stdout && !plain.stdout.contains("[truncated]"))
+        let lines = plain.stdout.split(separator: "\n"), annotated = two.stdout.split(separator: "\n")
+        #expect(lines.count == annotated.count && annotated.contains { $0.hasSuffix(" [truncated]") })
+        for (a, b) in zip(lines, annotated) { #expect(b.hasPrefix(a)) }
+        let bad = try CLI.run(["show", "-v", "3", file])
+        #expect(bad.status != 0 && bad.stdout.isEmpty && bad.stderr.contains("--verbose is 1"))
+    }
+
     @Test("--json: every line is a JSON object with the record layer")
     func json() throws {
         let result = try CLI.run(["show", "--json", CLI.fixture("decode/vlan-8021q.pcap")])
