@@ -197,6 +197,9 @@ extension NFS4XDR {
         XDRSummaryItem(.literal, prefix: " ", suffix: "", path: [], joined: true),
         XDRSummaryItem(.value, prefix: "rd_deleg_stid:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_read, F.open_read_delegation4_stateid], joined: true),
         XDRSummaryItem(.value, prefix: "wr_deleg_stid:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_write, F.open_write_delegation4_stateid], joined: true),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_od_whynone, F.open_none_delegation4_ond_why], joined: true),
+        XDRSummaryItem(.value, prefix: "push:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_od_whynone, F.open_none_delegation4_ond_server_will_push_deleg]),
+        XDRSummaryItem(.value, prefix: "signal:", suffix: "", path: [F.nfs_resop4_opopen, F.OPEN4res_resok4, F.OPEN4resok_delegation, F.open_delegation4_od_whynone, F.open_none_delegation4_ond_server_will_signal_avail]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opopen_confirm, F.OPEN_CONFIRM4res_resok4, F.OPEN_CONFIRM4resok_open_stateid]),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_resop4_opopen_downgrade, F.OPEN_DOWNGRADE4res_resok4, F.OPEN_DOWNGRADE4resok_open_stateid]),
         XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_eof]),
@@ -314,29 +317,29 @@ extension NFS4XDR {
         case (F.nfs_resop4_resop, 12): range = 181..<185
         case (F.nfs_resop4_resop, 13): range = 185..<188
         case (F.nfs_resop4_resop, 14): range = 188..<189
-        case (F.nfs_resop4_resop, 18): range = 189..<193
-        case (F.nfs_resop4_resop, 20): range = 193..<194
-        case (F.nfs_resop4_resop, 21): range = 194..<195
-        case (F.nfs_resop4_resop, 25): range = 195..<197
-        case (F.nfs_resop4_resop, 26): range = 197..<199
-        case (F.nfs_resop4_resop, 27): range = 199..<200
-        case (F.nfs_resop4_resop, 34): range = 200..<201
-        case (F.nfs_resop4_resop, 35): range = 201..<202
-        case (F.nfs_resop4_resop, 38): range = 202..<205
-        case (F.nfs_resop4_resop, 42): range = 205..<209
-        case (F.nfs_resop4_resop, 43): range = 209..<212
-        case (F.nfs_resop4_resop, 50): range = 212..<213
-        case (F.nfs_resop4_resop, 51): range = 213..<214
-        case (F.nfs_resop4_resop, 60): range = 214..<220
-        case (F.nfs_cb_argop4_argop, 3): range = 220..<222
-        case (F.nfs_cb_argop4_argop, 4): range = 222..<225
-        case (F.nfs_cb_argop4_argop, 5): range = 225..<230
-        case (F.nfs_cb_argop4_argop, 6): range = 230..<232
-        case (F.nfs_cb_argop4_argop, 7): range = 232..<233
-        case (F.nfs_cb_argop4_argop, 8): range = 233..<234
-        case (F.nfs_cb_argop4_argop, 10): range = 234..<235
-        case (F.nfs_cb_argop4_argop, 13): range = 235..<236
-        case (F.nfs_cb_argop4_argop, 15): range = 236..<239
+        case (F.nfs_resop4_resop, 18): range = 189..<196
+        case (F.nfs_resop4_resop, 20): range = 196..<197
+        case (F.nfs_resop4_resop, 21): range = 197..<198
+        case (F.nfs_resop4_resop, 25): range = 198..<200
+        case (F.nfs_resop4_resop, 26): range = 200..<202
+        case (F.nfs_resop4_resop, 27): range = 202..<203
+        case (F.nfs_resop4_resop, 34): range = 203..<204
+        case (F.nfs_resop4_resop, 35): range = 204..<205
+        case (F.nfs_resop4_resop, 38): range = 205..<208
+        case (F.nfs_resop4_resop, 42): range = 208..<212
+        case (F.nfs_resop4_resop, 43): range = 212..<215
+        case (F.nfs_resop4_resop, 50): range = 215..<216
+        case (F.nfs_resop4_resop, 51): range = 216..<217
+        case (F.nfs_resop4_resop, 60): range = 217..<223
+        case (F.nfs_cb_argop4_argop, 3): range = 223..<225
+        case (F.nfs_cb_argop4_argop, 4): range = 225..<228
+        case (F.nfs_cb_argop4_argop, 5): range = 228..<233
+        case (F.nfs_cb_argop4_argop, 6): range = 233..<235
+        case (F.nfs_cb_argop4_argop, 7): range = 235..<236
+        case (F.nfs_cb_argop4_argop, 8): range = 236..<237
+        case (F.nfs_cb_argop4_argop, 10): range = 237..<238
+        case (F.nfs_cb_argop4_argop, 13): range = 238..<239
+        case (F.nfs_cb_argop4_argop, 15): range = 239..<242
         default: return []
         }
         return armItems[range]

@@ -14,12 +14,15 @@ import Decode
 enum RPCLine {
     static func append(_ p: Packet, tape: Tape, message: UnsafeRawBufferPointer, to out: inout TextBuffer) {
         let rpc = p.rpc
-        guard programLayer(p) != nil else {
+        // NFStest calls the callback program NFS too
+        let callback = rpc.program >= 0x4000_0000 && rpc.program < 0x6000_0000
+        // NFS NULL has no body to decode, but NFStest names it
+        let nfsNull = (rpc.program == 100_003 || callback) && rpc.procedure == 0 && (rpc.isCall || rpc.callSeen)
+            && (rpc.isCall || rpc.isSuccess)
+        guard programLayer(p) != nil || nfsNull else {
             appendBare(rpc, to: &out)
             return
         }
-        // NFStest calls the callback program NFS too
-        let callback = rpc.program >= 0x4000_0000 && rpc.program < 0x6000_0000
         out.append(callback ? "NFS" : RPCPrograms.name(program: rpc.program, version: rpc.version) ?? "RPC", paddedTo: 5)
         out.append(byte: UInt8(ascii: " "))
         out.append(rpc.minorVersion >= 0 ? "v\(rpc.version).\(rpc.minorVersion)" : "v\(rpc.version)", paddedTo: 4)
@@ -27,8 +30,7 @@ enum RPCLine {
         out.append(rpc.isCall ? "call  xid:" : "reply xid:")
         out.appendHex(UInt64(rpc.xid), digits: 8)
         out.append(byte: UInt8(ascii: " "))
-        let isNFS = p.has(.nfs)
-        if isNFS && rpc.procedure == 0 {
+        if nfsNull || (p.has(.nfs) && rpc.procedure == 0) {
             // NFS NULL and CB_NULL: the name alone, neither padded nor followed by anything
             out.append(rpc.program == 100_003 ? "NULL" : "CB_NULL")
             return

@@ -174,6 +174,10 @@ public enum TapeSummary {
             word(item, &first, &out) { out in
                 if item.style == .port { out.append(port) } else { TapeText.appendText(bytes, host, to: &out) }
             }
+        case .value where e.kind == .arrayBegin && field.hint == .stateid:
+            // a stateid that may be there (`stateid4 wr_callback_id<1>`): the first, if any
+            guard e.count > 0, at + 1 < tape.count, tape[at + 1].kind == .structBegin else { return }
+            word(item, &first, &out) { TapeText.appendCompound(tape, at + 1, field, bytes, to: &$0) }
         case .value where e.isBegin && (field.hint == .stateid || field.hint == .bitmap):
             word(item, &first, &out) { TapeText.appendCompound(tape, at, field, bytes, to: &$0) }
         case .value:
