@@ -38,6 +38,9 @@ struct NFStestLineTests {
         "wireshark-wiki/vxi-11.pcap.gz", "dittofs/nfsv4-acl/reference.pcap",
         "linux-nfs-ml/20211129-32cee4d0/pynfs_open18_40.pcap", "zeek/portmapper-many-unanswered-calls.pcapng.gz",
         "linux-nfs-ml/20240503-9cab0812/freebsd-tls-with-rpc-v3-mount-failure.pcap",
+        // InfiniBand and OPEN by CLAIM_FH; Kerberos; locks; several messages in one segment
+        "linux-nfs-ml/20210218-1fdb3f60/sniffer.pcap", "linux-nfs-ml/20230924-a1cdb242/nfs_krb5i.pcap",
+        "linux-nfs-ml/20210715-d328c877/nfs_lock_smb_lock.pcap", "linux-nfs-ml/20260430-299a3479/nfstraffic.pcap",
     ])
     func identical(_ capture: String) throws {
         let (pktt, nfstest) = try Self.lines(capture)

@@ -216,15 +216,29 @@ class Generator(Functions):
             # ~ is a blank written whatever comes before it: NFStest's formats end some lines with
             # one (`SETATTR    FH:0x131299c5 `, its attributes' own blanks)
             if word == "~":
-                items.append(("literal", " ", "", [], True, 0))
+                items.append(("literal", " ", "", [], True, 0, None))
                 continue
             # a word starting with + is written right after the one before it, no space between
             joined = word.startswith("+") and len(word) > 1
             if joined:
                 word = word[1:]
+            # word|path: only when path is on the tape; word|path=NAME: only when it has that value
+            guard = None
+            if "|" in word and not word.endswith("}"):
+                word, g = word.rsplit("|", 1)
+                gpath, _, gname = g.partition("=")
+                gids, scope = list(prefix), top_scope
+                for c in gpath.split("."):
+                    found = [x for x in scope if x[0] == c]
+                    if not found:
+                        raise self.mod.err(line, f"{where}: no field {c!r} in guard {g!r}")
+                    _, f, shape = found[0]
+                    gids.append(f)
+                    scope = self.scope_of(shape)
+                guard = (gids, self.mod.value(gname, line) if gname else None)
             refs = list(re.finditer(r"\{([^}]*)\}", word))
             if not refs:
-                items.append(("literal", word.replace("\\_", " "), "", [], joined, 0))
+                items.append(("literal", word.replace("\\_", " "), "", [], joined, 0, guard))
                 continue
             if len(refs) > 1:
                 raise self.mod.err(line, f"{where}: one {{field}} per word, found {word!r}")
@@ -251,7 +265,7 @@ class Generator(Functions):
             if ref in ("@fh", "@sfh"):
                 # the compound's current (saved) file handle, in an op's format: the display
                 # follows it through the ops
-                items.append(("currentFH" if ref == "@fh" else "savedFH", prefix_text, suffix, [], joined, 0))
+                items.append(("currentFH" if ref == "@fh" else "savedFH", prefix_text, suffix, [], joined, 0, guard))
                 continue
             scope = top_scope
             path, shape = list(prefix), None
@@ -267,12 +281,16 @@ class Generator(Functions):
                 raise self.mod.err(line, f"{where}: {{#{ref}}} needs an array, a list or an opaque")
             if style == "arms" and not (shape.kind == "varray" and shape.elem.kind == "union"):
                 raise self.mod.err(line, f"{where}: {{*{ref}}} needs an array of unions")
-            items.append((style, prefix_text, suffix, path, joined, digits))
+            items.append((style, prefix_text, suffix, path, joined, digits, guard))
         return items
 
-    def item_text(self, style, prefix, suffix, path, joined, digits):
+    def item_text(self, style, prefix, suffix, path, joined, digits, guard=None):
         ids = ", ".join(self.fid(f) for f in path)
         extra = (", joined: true" if joined else "") + (f", digits: {digits}" if digits else "")
+        if guard:
+            extra += f", guard: [{', '.join(self.fid(f) for f in guard[0])}]"
+            if guard[1] is not None:
+                extra += f", guardValue: {guard[1]}"
         return (f"        XDRSummaryItem(.{style}, prefix: {swift_string(prefix)}, "
                 f"suffix: {swift_string(suffix)}, path: [{ids}]{extra}),")
 
@@ -303,8 +321,8 @@ class Generator(Functions):
             its = forms.get("call") or forms.get("reply")
             if its:
                 start = len(items)
-                for style, prefix, suffix, path, joined, digits in its:
-                    items.append(self.item_text(style, prefix, suffix, path, joined, digits))
+                for it in its:
+                    items.append(self.item_text(*it))
                 cases.append(f"        case ({self.fid(disc)}, {value}): range = {start}..<{len(items)}")
             if rank != 2:
                 ranks.append(f"        case ({self.fid(disc)}, {value}): return {rank}")
@@ -373,8 +391,8 @@ class Generator(Functions):
         items, cases = [], []
         for version, procedure, reply, its in self.summaries:
             start = len(items)
-            for style, prefix, suffix, path, joined, digits in its:
-                items.append(self.item_text(style, prefix, suffix, path, joined, digits))
+            for it in its:
+                items.append(self.item_text(*it))
             cases.append(f"        case ({version}, {procedure}, {'true' if reply else 'false'}): "
                          f"range = {start}..<{len(items)}")
         table = (["    /// The one-line display formats (@call / @reply), as items of `summary`.",

@@ -47,8 +47,21 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_oplocku, F.LOCKU4args_lock_stateid]),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_oplookup, F.LOOKUP4args_objname], joined: true),
-        XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
+        XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file]),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file], joined: true),
+        XDRSummaryItem(.currentFH, prefix: "CLAIM_PREVIOUS:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_type]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_type]),
+        XDRSummaryItem(.literal, prefix: "CLAIM_DELEGATE_CUR", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_cur_info]),
+        XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_cur_info]),
+        XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_cur_info, F.open_claim_delegate_cur4_file], joined: true),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_delegate_cur_info, F.open_claim_delegate_cur4_delegate_stateid]),
+        XDRSummaryItem(.literal, prefix: "CLAIM_DELEGATE_PREV", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file_delegate_prev]),
+        XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file_delegate_prev]),
+        XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_file_delegate_prev], joined: true),
+        XDRSummaryItem(.currentFH, prefix: "CLAIM_FH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_claim], guardValue: 4),
+        XDRSummaryItem(.currentFH, prefix: "CLAIM_DELEG_PREV_FH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_claim], guardValue: 6),
+        XDRSummaryItem(.currentFH, prefix: "CLAIM_DELEG_CUR_FH:", suffix: "", path: [], guard: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_oc_delegate_stateid]),
+        XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_claim, F.open_claim4_oc_delegate_stateid]),
         XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_share_access], digits: 2),
         XDRSummaryItem(.hex, prefix: "deny:", suffix: "", path: [F.nfs_argop4_opopen, F.OPEN4args_share_deny], digits: 2),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opopen_confirm, F.OPEN_CONFIRM4args_open_stateid]),
@@ -264,82 +277,82 @@ extension NFS4XDR {
         case (F.nfs_argop4_argop, 13): range = 32..<36
         case (F.nfs_argop4_argop, 14): range = 36..<41
         case (F.nfs_argop4_argop, 15): range = 41..<43
-        case (F.nfs_argop4_argop, 18): range = 43..<47
-        case (F.nfs_argop4_argop, 20): range = 47..<49
-        case (F.nfs_argop4_argop, 21): range = 49..<53
-        case (F.nfs_argop4_argop, 22): range = 53..<54
-        case (F.nfs_argop4_argop, 25): range = 54..<58
-        case (F.nfs_argop4_argop, 26): range = 58..<62
-        case (F.nfs_argop4_argop, 28): range = 62..<64
-        case (F.nfs_argop4_argop, 29): range = 64..<69
-        case (F.nfs_argop4_argop, 30): range = 69..<70
-        case (F.nfs_argop4_argop, 33): range = 70..<72
-        case (F.nfs_argop4_argop, 34): range = 72..<74
-        case (F.nfs_argop4_argop, 36): range = 74..<75
-        case (F.nfs_argop4_argop, 38): range = 75..<80
-        case (F.nfs_argop4_argop, 39): range = 80..<81
-        case (F.nfs_argop4_argop, 40): range = 81..<82
-        case (F.nfs_argop4_argop, 41): range = 82..<83
-        case (F.nfs_argop4_argop, 42): range = 83..<85
-        case (F.nfs_argop4_argop, 43): range = 85..<89
-        case (F.nfs_argop4_argop, 44): range = 89..<90
-        case (F.nfs_argop4_argop, 45): range = 90..<91
-        case (F.nfs_argop4_argop, 47): range = 91..<93
-        case (F.nfs_argop4_argop, 48): range = 93..<95
-        case (F.nfs_argop4_argop, 49): range = 95..<99
-        case (F.nfs_argop4_argop, 50): range = 99..<104
-        case (F.nfs_argop4_argop, 51): range = 104..<109
-        case (F.nfs_argop4_argop, 52): range = 109..<111
-        case (F.nfs_argop4_argop, 55): range = 111..<112
-        case (F.nfs_argop4_argop, 57): range = 112..<113
-        case (F.nfs_argop4_argop, 58): range = 113..<115
-        case (F.nfs_argop4_argop, 59): range = 115..<119
-        case (F.nfs_argop4_argop, 60): range = 119..<125
-        case (F.nfs_argop4_argop, 61): range = 125..<127
-        case (F.nfs_argop4_argop, 62): range = 127..<131
-        case (F.nfs_argop4_argop, 63): range = 131..<135
-        case (F.nfs_argop4_argop, 64): range = 135..<139
-        case (F.nfs_argop4_argop, 65): range = 139..<143
-        case (F.nfs_argop4_argop, 66): range = 143..<145
-        case (F.nfs_argop4_argop, 67): range = 145..<147
-        case (F.nfs_argop4_argop, 68): range = 147..<151
-        case (F.nfs_argop4_argop, 69): range = 151..<155
-        case (F.nfs_argop4_argop, 70): range = 155..<159
-        case (F.nfs_argop4_argop, 71): range = 159..<165
-        case (F.nfs_argop4_argop, 72): range = 165..<167
-        case (F.nfs_argop4_argop, 73): range = 167..<171
-        case (F.nfs_argop4_argop, 74): range = 171..<174
-        case (F.nfs_argop4_argop, 75): range = 174..<176
-        case (F.nfs_resop4_resop, 3): range = 176..<178
-        case (F.nfs_resop4_resop, 4): range = 178..<179
-        case (F.nfs_resop4_resop, 5): range = 179..<180
-        case (F.nfs_resop4_resop, 10): range = 180..<181
-        case (F.nfs_resop4_resop, 12): range = 181..<185
-        case (F.nfs_resop4_resop, 13): range = 185..<188
-        case (F.nfs_resop4_resop, 14): range = 188..<189
-        case (F.nfs_resop4_resop, 18): range = 189..<196
-        case (F.nfs_resop4_resop, 20): range = 196..<197
-        case (F.nfs_resop4_resop, 21): range = 197..<198
-        case (F.nfs_resop4_resop, 25): range = 198..<200
-        case (F.nfs_resop4_resop, 26): range = 200..<202
-        case (F.nfs_resop4_resop, 27): range = 202..<203
-        case (F.nfs_resop4_resop, 34): range = 203..<204
-        case (F.nfs_resop4_resop, 35): range = 204..<205
-        case (F.nfs_resop4_resop, 38): range = 205..<208
-        case (F.nfs_resop4_resop, 42): range = 208..<212
-        case (F.nfs_resop4_resop, 43): range = 212..<215
-        case (F.nfs_resop4_resop, 50): range = 215..<216
-        case (F.nfs_resop4_resop, 51): range = 216..<217
-        case (F.nfs_resop4_resop, 60): range = 217..<223
-        case (F.nfs_cb_argop4_argop, 3): range = 223..<225
-        case (F.nfs_cb_argop4_argop, 4): range = 225..<228
-        case (F.nfs_cb_argop4_argop, 5): range = 228..<233
-        case (F.nfs_cb_argop4_argop, 6): range = 233..<235
-        case (F.nfs_cb_argop4_argop, 7): range = 235..<236
-        case (F.nfs_cb_argop4_argop, 8): range = 236..<237
-        case (F.nfs_cb_argop4_argop, 10): range = 237..<238
-        case (F.nfs_cb_argop4_argop, 13): range = 238..<239
-        case (F.nfs_cb_argop4_argop, 15): range = 239..<242
+        case (F.nfs_argop4_argop, 18): range = 43..<60
+        case (F.nfs_argop4_argop, 20): range = 60..<62
+        case (F.nfs_argop4_argop, 21): range = 62..<66
+        case (F.nfs_argop4_argop, 22): range = 66..<67
+        case (F.nfs_argop4_argop, 25): range = 67..<71
+        case (F.nfs_argop4_argop, 26): range = 71..<75
+        case (F.nfs_argop4_argop, 28): range = 75..<77
+        case (F.nfs_argop4_argop, 29): range = 77..<82
+        case (F.nfs_argop4_argop, 30): range = 82..<83
+        case (F.nfs_argop4_argop, 33): range = 83..<85
+        case (F.nfs_argop4_argop, 34): range = 85..<87
+        case (F.nfs_argop4_argop, 36): range = 87..<88
+        case (F.nfs_argop4_argop, 38): range = 88..<93
+        case (F.nfs_argop4_argop, 39): range = 93..<94
+        case (F.nfs_argop4_argop, 40): range = 94..<95
+        case (F.nfs_argop4_argop, 41): range = 95..<96
+        case (F.nfs_argop4_argop, 42): range = 96..<98
+        case (F.nfs_argop4_argop, 43): range = 98..<102
+        case (F.nfs_argop4_argop, 44): range = 102..<103
+        case (F.nfs_argop4_argop, 45): range = 103..<104
+        case (F.nfs_argop4_argop, 47): range = 104..<106
+        case (F.nfs_argop4_argop, 48): range = 106..<108
+        case (F.nfs_argop4_argop, 49): range = 108..<112
+        case (F.nfs_argop4_argop, 50): range = 112..<117
+        case (F.nfs_argop4_argop, 51): range = 117..<122
+        case (F.nfs_argop4_argop, 52): range = 122..<124
+        case (F.nfs_argop4_argop, 55): range = 124..<125
+        case (F.nfs_argop4_argop, 57): range = 125..<126
+        case (F.nfs_argop4_argop, 58): range = 126..<128
+        case (F.nfs_argop4_argop, 59): range = 128..<132
+        case (F.nfs_argop4_argop, 60): range = 132..<138
+        case (F.nfs_argop4_argop, 61): range = 138..<140
+        case (F.nfs_argop4_argop, 62): range = 140..<144
+        case (F.nfs_argop4_argop, 63): range = 144..<148
+        case (F.nfs_argop4_argop, 64): range = 148..<152
+        case (F.nfs_argop4_argop, 65): range = 152..<156
+        case (F.nfs_argop4_argop, 66): range = 156..<158
+        case (F.nfs_argop4_argop, 67): range = 158..<160
+        case (F.nfs_argop4_argop, 68): range = 160..<164
+        case (F.nfs_argop4_argop, 69): range = 164..<168
+        case (F.nfs_argop4_argop, 70): range = 168..<172
+        case (F.nfs_argop4_argop, 71): range = 172..<178
+        case (F.nfs_argop4_argop, 72): range = 178..<180
+        case (F.nfs_argop4_argop, 73): range = 180..<184
+        case (F.nfs_argop4_argop, 74): range = 184..<187
+        case (F.nfs_argop4_argop, 75): range = 187..<189
+        case (F.nfs_resop4_resop, 3): range = 189..<191
+        case (F.nfs_resop4_resop, 4): range = 191..<192
+        case (F.nfs_resop4_resop, 5): range = 192..<193
+        case (F.nfs_resop4_resop, 10): range = 193..<194
+        case (F.nfs_resop4_resop, 12): range = 194..<198
+        case (F.nfs_resop4_resop, 13): range = 198..<201
+        case (F.nfs_resop4_resop, 14): range = 201..<202
+        case (F.nfs_resop4_resop, 18): range = 202..<209
+        case (F.nfs_resop4_resop, 20): range = 209..<210
+        case (F.nfs_resop4_resop, 21): range = 210..<211
+        case (F.nfs_resop4_resop, 25): range = 211..<213
+        case (F.nfs_resop4_resop, 26): range = 213..<215
+        case (F.nfs_resop4_resop, 27): range = 215..<216
+        case (F.nfs_resop4_resop, 34): range = 216..<217
+        case (F.nfs_resop4_resop, 35): range = 217..<218
+        case (F.nfs_resop4_resop, 38): range = 218..<221
+        case (F.nfs_resop4_resop, 42): range = 221..<225
+        case (F.nfs_resop4_resop, 43): range = 225..<228
+        case (F.nfs_resop4_resop, 50): range = 228..<229
+        case (F.nfs_resop4_resop, 51): range = 229..<230
+        case (F.nfs_resop4_resop, 60): range = 230..<236
+        case (F.nfs_cb_argop4_argop, 3): range = 236..<238
+        case (F.nfs_cb_argop4_argop, 4): range = 238..<241
+        case (F.nfs_cb_argop4_argop, 5): range = 241..<246
+        case (F.nfs_cb_argop4_argop, 6): range = 246..<248
+        case (F.nfs_cb_argop4_argop, 7): range = 248..<249
+        case (F.nfs_cb_argop4_argop, 8): range = 249..<250
+        case (F.nfs_cb_argop4_argop, 10): range = 250..<251
+        case (F.nfs_cb_argop4_argop, 13): range = 251..<252
+        case (F.nfs_cb_argop4_argop, 15): range = 252..<255
         default: return []
         }
         return armItems[range]

@@ -90,14 +90,20 @@ public struct XDRSummaryItem: Sendable {
     public let joined: Bool
     /// `.hex` with at least this many digits (`{path:x2}` → `0x01`); 0: as many as the value needs.
     public let digits: UInt8
+    /// `word|path`: the word is written only when `guard` is on the tape (and, `word|path=NAME`,
+    /// has the value `guardValue`): NFStest's text for one arm of a union (`CLAIM_FH:…`).
+    public let guardPath: [UInt16]
+    public let guardValue: Int64?
 
     public init(_ style: Style, prefix: String, suffix: String, path: [UInt16], joined: Bool = false,
-                digits: UInt8 = 0) {
+                digits: UInt8 = 0, guard guardPath: [UInt16] = [], guardValue: Int64? = nil) {
         self.style = style
         self.prefix = prefix
         self.suffix = suffix
         self.path = path
         self.joined = joined
         self.digits = digits
+        self.guardPath = guardPath
+        self.guardValue = guardValue
     }
 }

@@ -84,6 +84,10 @@ public enum TapeSummary {
     static func appendItem(_ item: XDRSummaryItem, _ tape: Tape, _ bytes: UnsafeRawBufferPointer,
                            _ range: Range<Int>, _ side: Side, _ op: NFSCompoundFileHandles.Op?,
                            _ first: inout Bool, _ out: inout TextBuffer) {
+        if !item.guardPath.isEmpty {
+            guard let g = XDRCompound.find(tape, path: item.guardPath, in: range) else { return }
+            if let value = item.guardValue, tape[g].signedValue != value { return }
+        }
         if item.style == .literal {
             // `~` (a joined blank) only after something: an op that shows nothing stays empty
             if item.joined && item.prefix == " " && first { return }
