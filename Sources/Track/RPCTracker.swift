@@ -135,7 +135,10 @@ public struct RPCTracker {
         p.rpc.fragments = done.fragments
         p.rpc.recordLength = done.length
         p.rpc.missingBytes = done.missing
-        if origin.frame != frame { p.rpc.frame = origin.frame }
+        if origin.frame != frame {
+            p.rpc.frame = origin.frame
+            p.rpc.frameTime = origin.time
+        }
         // a message finished on a frame of the other direction (its acknowledgement gave a hole
         // up) still travelled its own way
         if let own = frameFlow, origin.key == own.reversed { p.rpc.crossesFrame = true }

@@ -46,6 +46,9 @@ public struct RPC: Sendable {
     /// The message travelled the other way than this frame (`frame` is of the other direction):
     /// the one-line display shows its own source and destination.
     public var crossesFrame = false
+    /// When `frame` is set: that frame's capture time, in nanoseconds since the epoch (the
+    /// one-line display shows the message at it).
+    public var frameTime: Int64 = 0
     /// NFSv4 COMPOUND (and CB_COMPOUND): the minor version the call asked for (replies carry
     /// their call's); -1 when not a compound or not known.
     public var minorVersion: Int32 = -1
@@ -79,7 +82,7 @@ public struct RPC: Sendable {
         replyStatus = 0; acceptStatus = 0; rejectStatus = 0; authStatus = 0
         mismatchLow = 0; mismatchHigh = 0
         body = .empty; message = .empty
-        fragments = 0; recordLength = 0; missingBytes = 0; frame = 0; minorVersion = -1; crossesFrame = false
+        fragments = 0; recordLength = 0; missingBytes = 0; frame = 0; minorVersion = -1; crossesFrame = false; frameTime = 0
         gssIntegritySequence = -1
         callSeen = false; retransmission = false; duplicateReply = false
         latency = 0; callFrame = 0; callIndex = 0; callFileIndex = 0

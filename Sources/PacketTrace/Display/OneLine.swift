@@ -37,7 +37,13 @@ public struct OneLineFormatter {
         }
         out.append(record.index)
         out.append(byte: UInt8(ascii: " "))
-        time.appendLocal(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
+        if p.has(.rpc) && p.rpc.frame != 0 {
+            // a message whose last captured byte was in an earlier frame: shown at that frame's time
+            let (s, ns) = p.rpc.frameTime.quotientAndRemainder(dividingBy: 1_000_000_000)
+            time.appendLocal(seconds: ns < 0 ? s - 1 : s, nanoseconds: UInt32(ns < 0 ? ns + 1_000_000_000 : ns), to: &out)
+        } else {
+            time.appendLocal(seconds: record.seconds, nanoseconds: record.nanoseconds, to: &out)
+        }
         out.append(byte: UInt8(ascii: " "))
         if p.hasIP {
             // a message shown on a frame of the other direction: the way it travelled
