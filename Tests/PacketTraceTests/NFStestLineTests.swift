@@ -110,6 +110,30 @@ struct NFStestLineTests {
         #expect(truncated > 1000)
     }
 
+    @Test("-v 2 adds pktt's own words after NFStest's summary, and NFStest's line is its prefix")
+    func summariesAtLevelTwo() throws {
+        let path = Self.corpus.appendingPathComponent("zeek/nfs/nfs_base.pcap").path
+        let trace = try Pktt(files: [path], rewindable: false)
+        var plain = OneLineFormatter(), annotated = OneLineFormatter(annotate: true)
+        var fsinfo = 0, readdir = 0
+        while try trace.next() {
+            var a = TextBuffer(), b = TextBuffer()
+            plain.append(trace, to: &a)
+            annotated.append(trace, to: &b)
+            let (line, verbose) = (String(a.take().dropLast()), String(b.take().dropLast()))
+            if line.hasSuffix("reply xid:\(String(format: "0x%08x", trace.packet.rpc.xid)) FSINFO    ") {
+                fsinfo += 1
+                #expect(verbose.hasPrefix(line + " rtmax:") && verbose.contains(" wtmax:") && verbose.contains(" maxfilesize:"))
+            }
+            if line.contains(" READDIRPLUS verf:") && line.contains(" eof:") {
+                readdir += 1
+                #expect(verbose.hasPrefix(line + " entries:"), "\(verbose)")
+            }
+            #expect(verbose.hasPrefix(line))
+        }
+        #expect(fsinfo > 0 && readdir > 0)
+    }
+
     /// Where NFStest is wrong (its README lists these), pktt's line differs, in NFStest's style.
     @Test("NFStest's faults: pktt says what NFStest cannot", arguments: [
         // NFStest has no NFSv2 decoder: a bare RPC line; pktt decodes the procedure

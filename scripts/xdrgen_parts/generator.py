@@ -212,6 +212,11 @@ class Generator(Functions):
 
     def compile_format(self, where, line, fmt, top_scope, prefix):
         items = []
+        # words after || are pktt's own, beyond NFStest's line: shown at `pktt show -v 2`
+        fmt, _, more = fmt.partition("||")
+        if more.strip():
+            items = self.compile_format(where, line, fmt, top_scope, prefix)
+            return items + [it[:7] + (True,) for it in self.compile_format(where, line, more, top_scope, prefix)]
         for word in fmt.split():
             # ~ is a blank written whatever comes before it: NFStest's formats end some lines with
             # one (`SETATTR    FH:0x131299c5 `, its attributes' own blanks)
@@ -284,9 +289,11 @@ class Generator(Functions):
             items.append((style, prefix_text, suffix, path, joined, digits, guard))
         return items
 
-    def item_text(self, style, prefix, suffix, path, joined, digits, guard=None):
+    def item_text(self, style, prefix, suffix, path, joined, digits, guard=None, verbose=False):
         ids = ", ".join(self.fid(f) for f in path)
         extra = (", joined: true" if joined else "") + (f", digits: {digits}" if digits else "")
+        if verbose:
+            extra += ", verbose: true"
         if guard:
             extra += f", guard: [{', '.join(self.fid(f) for f in guard[0])}]"
             if guard[1] is not None:

@@ -220,7 +220,9 @@ enum Mount3XDR {
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.mountres3_fhs_status]),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.mountres3_mountinfo, F.mountres3_ok_fhandle]),
         XDRSummaryItem(.list, prefix: "auth_flavors:", suffix: "", path: [F.mountres3_mountinfo, F.mountres3_ok_auth_flavors]),
+        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.MOUNTPROC3_DUMP_mountlist], verbose: true),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.MOUNTPROC3_UMNT_dirpath]),
+        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.MOUNTPROC3_EXPORT_exports], verbose: true),
     ]
 
     static func summary(_ version: UInt32, _ procedure: UInt32, _ isReply: Bool) -> ArraySlice<XDRSummaryItem> {
@@ -228,7 +230,9 @@ enum Mount3XDR {
         switch (version, procedure, isReply) {
         case (3, 1, false): range = 0..<1
         case (3, 1, true): range = 1..<4
-        case (3, 3, false): range = 4..<5
+        case (3, 2, true): range = 4..<5
+        case (3, 3, false): range = 5..<6
+        case (3, 5, true): range = 6..<7
         default: return []
         }
         return summaryItems[range]

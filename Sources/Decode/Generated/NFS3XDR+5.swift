@@ -100,19 +100,30 @@ extension NFS3XDR {
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READDIR3res_status]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_cookieverf]),
         XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_reply, F.dirlist3_eof]),
+        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.READDIR3res_resok, F.READDIR3resok_reply, F.dirlist3_entries], verbose: true),
         XDRSummaryItem(.value, prefix: "DH:", suffix: "", path: [F.READDIRPLUS3args_dir]),
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.READDIRPLUS3args_cookie]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIRPLUS3args_cookieverf]),
         XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.READDIRPLUS3args_dircount]),
+        XDRSummaryItem(.umax, prefix: "maxcount:", suffix: "", path: [F.READDIRPLUS3args_maxcount], verbose: true),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.READDIRPLUS3res_status]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_cookieverf]),
         XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_reply, F.dirlistplus3_eof]),
+        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.READDIRPLUS3res_resok, F.READDIRPLUS3resok_reply, F.dirlistplus3_entries], verbose: true),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.FSSTAT3args_fsroot]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.FSSTAT3res_status]),
+        XDRSummaryItem(.value, prefix: "tbytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_tbytes], verbose: true),
+        XDRSummaryItem(.value, prefix: "fbytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_fbytes], verbose: true),
+        XDRSummaryItem(.value, prefix: "abytes:", suffix: "", path: [F.FSSTAT3res_resok, F.FSSTAT3resok_abytes], verbose: true),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.FSINFO3args_fsroot]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.FSINFO3res_status]),
+        XDRSummaryItem(.value, prefix: "rtmax:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_rtmax], verbose: true),
+        XDRSummaryItem(.value, prefix: "wtmax:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_wtmax], verbose: true),
+        XDRSummaryItem(.value, prefix: "maxfilesize:", suffix: "", path: [F.FSINFO3res_resok, F.FSINFO3resok_maxfilesize], verbose: true),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.PATHCONF3args_object]),
         XDRSummaryItem(.nonZero, prefix: "", suffix: "", path: [F.PATHCONF3res_status]),
+        XDRSummaryItem(.value, prefix: "linkmax:", suffix: "", path: [F.PATHCONF3res_resok, F.PATHCONF3resok_linkmax], verbose: true),
+        XDRSummaryItem(.value, prefix: "name_max:", suffix: "", path: [F.PATHCONF3res_resok, F.PATHCONF3resok_name_max], verbose: true),
         XDRSummaryItem(.value, prefix: "FH:", suffix: "", path: [F.COMMIT3args_file]),
         XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.COMMIT3args_offset]),
         XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.COMMIT3args_count]),
@@ -154,17 +165,17 @@ extension NFS3XDR {
         case (3, 15, false): range = 84..<88
         case (3, 15, true): range = 88..<89
         case (3, 16, false): range = 89..<93
-        case (3, 16, true): range = 93..<96
-        case (3, 17, false): range = 96..<100
-        case (3, 17, true): range = 100..<103
-        case (3, 18, false): range = 103..<104
-        case (3, 18, true): range = 104..<105
-        case (3, 19, false): range = 105..<106
-        case (3, 19, true): range = 106..<107
-        case (3, 20, false): range = 107..<108
-        case (3, 20, true): range = 108..<109
-        case (3, 21, false): range = 109..<112
-        case (3, 21, true): range = 112..<114
+        case (3, 16, true): range = 93..<97
+        case (3, 17, false): range = 97..<102
+        case (3, 17, true): range = 102..<106
+        case (3, 18, false): range = 106..<107
+        case (3, 18, true): range = 107..<111
+        case (3, 19, false): range = 111..<112
+        case (3, 19, true): range = 112..<116
+        case (3, 20, false): range = 116..<117
+        case (3, 20, true): range = 117..<120
+        case (3, 21, false): range = 120..<123
+        case (3, 21, true): range = 123..<125
         default: return []
         }
         return summaryItems[range]

@@ -8,6 +8,7 @@ extension NFS4XDR {
         XDRSummaryItem(.hex, prefix: "acc:", suffix: "", path: [F.nfs_argop4_opaccess, F.ACCESS4args_access], digits: 2),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opclose, F.CLOSE4args_open_stateid]),
+        XDRSummaryItem(.value, prefix: "seqid:", suffix: "", path: [F.nfs_argop4_opclose, F.CLOSE4args_seqid], verbose: true),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.umax, prefix: "off:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_offset]),
         XDRSummaryItem(.umax, prefix: "len:", suffix: "", path: [F.nfs_argop4_opcommit, F.COMMIT4args_count]),
@@ -79,6 +80,8 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "cookie:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_cookie]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_cookieverf]),
         XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_dircount]),
+        XDRSummaryItem(.umax, prefix: "maxcount:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_maxcount], verbose: true),
+        XDRSummaryItem(.value, prefix: "request:", suffix: "", path: [F.nfs_argop4_opreaddir, F.READDIR4args_attr_request], verbose: true),
         XDRSummaryItem(.currentFH, prefix: "DH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opremove, F.REMOVE4args_target], joined: true),
         XDRSummaryItem(.savedFH, prefix: "", suffix: "", path: []),
@@ -91,6 +94,8 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "/", suffix: "", path: [F.nfs_argop4_opsecinfo, F.SECINFO4args_name], joined: true),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opsetattr, F.SETATTR4args_stateid]),
+        XDRSummaryItem(.hex, prefix: "prog:", suffix: "", path: [F.nfs_argop4_opsetclientid, F.SETCLIENTID4args_callback, F.cb_client4_cb_program], digits: 8, verbose: true),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opsetclientid, F.SETCLIENTID4args_callback, F.cb_client4_cb_location, F.netaddr4_na_r_addr], verbose: true),
         XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_argop4_opsetclientid_confirm, F.SETCLIENTID_CONFIRM4args_clientid], digits: 16),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opwrite, F.WRITE4args_stateid]),
@@ -110,6 +115,7 @@ extension NFS4XDR {
         XDRSummaryItem(.value, prefix: "stid:", suffix: "", path: [F.nfs_argop4_opfree_stateid, F.FREE_STATEID4args_fsa_stateid]),
         XDRSummaryItem(.crc16, prefix: "devid:", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_device_id]),
         XDRSummaryItem(.umax, prefix: "count:", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_maxcount]),
+        XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opgetdeviceinfo, F.GETDEVICEINFO4args_gdia_layout_type], verbose: true),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_argop4_opgetdevicelist, F.GETDEVICELIST4args_gdla_layout_type]),
         XDRSummaryItem(.value, prefix: "max:", suffix: "", path: [F.nfs_argop4_opgetdevicelist, F.GETDEVICELIST4args_gdla_maxdevices]),
         XDRSummaryItem(.currentFH, prefix: "FH:", suffix: "", path: []),
@@ -219,6 +225,7 @@ extension NFS4XDR {
         XDRSummaryItem(.count, prefix: "count:", suffix: "", path: [F.nfs_resop4_opread, F.READ4res_resok4, F.READ4resok_data]),
         XDRSummaryItem(.value, prefix: "verf:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_cookieverf]),
         XDRSummaryItem(.value, prefix: "eof:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_reply, F.dirlist4_eof]),
+        XDRSummaryItem(.count, prefix: "entries:", suffix: "", path: [F.nfs_resop4_opreaddir, F.READDIR4res_resok4, F.READDIR4resok_reply, F.dirlist4_entries], verbose: true),
         XDRSummaryItem(.value, prefix: "", suffix: "", path: [F.nfs_resop4_opreadlink, F.READLINK4res_resok4, F.READLINK4resok_link]),
         XDRSummaryItem(.value, prefix: "attrset:", suffix: "", path: [F.nfs_resop4_opsetattr, F.SETATTR4res_attrsset]),
         XDRSummaryItem(.hex, prefix: "clientid:", suffix: "", path: [F.nfs_resop4_opsetclientid, F.SETCLIENTID4res_resok4, F.SETCLIENTID4resok_clientid], digits: 16),
@@ -266,93 +273,94 @@ extension NFS4XDR {
         let range: Range<Int>
         switch (discriminant, value) {
         case (F.nfs_argop4_argop, 3): range = 0..<2
-        case (F.nfs_argop4_argop, 4): range = 2..<4
-        case (F.nfs_argop4_argop, 5): range = 4..<7
-        case (F.nfs_argop4_argop, 6): range = 7..<14
-        case (F.nfs_argop4_argop, 7): range = 14..<15
-        case (F.nfs_argop4_argop, 8): range = 15..<17
-        case (F.nfs_argop4_argop, 9): range = 17..<19
-        case (F.nfs_argop4_argop, 11): range = 19..<23
-        case (F.nfs_argop4_argop, 12): range = 23..<32
-        case (F.nfs_argop4_argop, 13): range = 32..<36
-        case (F.nfs_argop4_argop, 14): range = 36..<41
-        case (F.nfs_argop4_argop, 15): range = 41..<43
-        case (F.nfs_argop4_argop, 18): range = 43..<60
-        case (F.nfs_argop4_argop, 20): range = 60..<62
-        case (F.nfs_argop4_argop, 21): range = 62..<66
-        case (F.nfs_argop4_argop, 22): range = 66..<67
-        case (F.nfs_argop4_argop, 25): range = 67..<71
-        case (F.nfs_argop4_argop, 26): range = 71..<75
-        case (F.nfs_argop4_argop, 28): range = 75..<77
-        case (F.nfs_argop4_argop, 29): range = 77..<82
-        case (F.nfs_argop4_argop, 30): range = 82..<83
-        case (F.nfs_argop4_argop, 33): range = 83..<85
-        case (F.nfs_argop4_argop, 34): range = 85..<87
-        case (F.nfs_argop4_argop, 36): range = 87..<88
-        case (F.nfs_argop4_argop, 38): range = 88..<93
-        case (F.nfs_argop4_argop, 39): range = 93..<94
-        case (F.nfs_argop4_argop, 40): range = 94..<95
-        case (F.nfs_argop4_argop, 41): range = 95..<96
-        case (F.nfs_argop4_argop, 42): range = 96..<98
-        case (F.nfs_argop4_argop, 43): range = 98..<102
-        case (F.nfs_argop4_argop, 44): range = 102..<103
-        case (F.nfs_argop4_argop, 45): range = 103..<104
-        case (F.nfs_argop4_argop, 47): range = 104..<106
-        case (F.nfs_argop4_argop, 48): range = 106..<108
-        case (F.nfs_argop4_argop, 49): range = 108..<112
-        case (F.nfs_argop4_argop, 50): range = 112..<117
-        case (F.nfs_argop4_argop, 51): range = 117..<122
-        case (F.nfs_argop4_argop, 52): range = 122..<124
-        case (F.nfs_argop4_argop, 55): range = 124..<125
-        case (F.nfs_argop4_argop, 57): range = 125..<126
-        case (F.nfs_argop4_argop, 58): range = 126..<128
-        case (F.nfs_argop4_argop, 59): range = 128..<132
-        case (F.nfs_argop4_argop, 60): range = 132..<138
-        case (F.nfs_argop4_argop, 61): range = 138..<140
-        case (F.nfs_argop4_argop, 62): range = 140..<144
-        case (F.nfs_argop4_argop, 63): range = 144..<148
-        case (F.nfs_argop4_argop, 64): range = 148..<152
-        case (F.nfs_argop4_argop, 65): range = 152..<156
-        case (F.nfs_argop4_argop, 66): range = 156..<158
-        case (F.nfs_argop4_argop, 67): range = 158..<160
-        case (F.nfs_argop4_argop, 68): range = 160..<164
-        case (F.nfs_argop4_argop, 69): range = 164..<168
-        case (F.nfs_argop4_argop, 70): range = 168..<172
-        case (F.nfs_argop4_argop, 71): range = 172..<178
-        case (F.nfs_argop4_argop, 72): range = 178..<180
-        case (F.nfs_argop4_argop, 73): range = 180..<184
-        case (F.nfs_argop4_argop, 74): range = 184..<187
-        case (F.nfs_argop4_argop, 75): range = 187..<189
-        case (F.nfs_resop4_resop, 3): range = 189..<191
-        case (F.nfs_resop4_resop, 4): range = 191..<192
-        case (F.nfs_resop4_resop, 5): range = 192..<193
-        case (F.nfs_resop4_resop, 10): range = 193..<194
-        case (F.nfs_resop4_resop, 12): range = 194..<198
-        case (F.nfs_resop4_resop, 13): range = 198..<201
-        case (F.nfs_resop4_resop, 14): range = 201..<202
-        case (F.nfs_resop4_resop, 18): range = 202..<209
-        case (F.nfs_resop4_resop, 20): range = 209..<210
-        case (F.nfs_resop4_resop, 21): range = 210..<211
-        case (F.nfs_resop4_resop, 25): range = 211..<213
-        case (F.nfs_resop4_resop, 26): range = 213..<215
-        case (F.nfs_resop4_resop, 27): range = 215..<216
-        case (F.nfs_resop4_resop, 34): range = 216..<217
-        case (F.nfs_resop4_resop, 35): range = 217..<218
-        case (F.nfs_resop4_resop, 38): range = 218..<221
-        case (F.nfs_resop4_resop, 42): range = 221..<225
-        case (F.nfs_resop4_resop, 43): range = 225..<228
-        case (F.nfs_resop4_resop, 50): range = 228..<229
-        case (F.nfs_resop4_resop, 51): range = 229..<230
-        case (F.nfs_resop4_resop, 60): range = 230..<236
-        case (F.nfs_cb_argop4_argop, 3): range = 236..<238
-        case (F.nfs_cb_argop4_argop, 4): range = 238..<241
-        case (F.nfs_cb_argop4_argop, 5): range = 241..<246
-        case (F.nfs_cb_argop4_argop, 6): range = 246..<248
-        case (F.nfs_cb_argop4_argop, 7): range = 248..<249
-        case (F.nfs_cb_argop4_argop, 8): range = 249..<250
-        case (F.nfs_cb_argop4_argop, 10): range = 250..<251
-        case (F.nfs_cb_argop4_argop, 13): range = 251..<252
-        case (F.nfs_cb_argop4_argop, 15): range = 252..<255
+        case (F.nfs_argop4_argop, 4): range = 2..<5
+        case (F.nfs_argop4_argop, 5): range = 5..<8
+        case (F.nfs_argop4_argop, 6): range = 8..<15
+        case (F.nfs_argop4_argop, 7): range = 15..<16
+        case (F.nfs_argop4_argop, 8): range = 16..<18
+        case (F.nfs_argop4_argop, 9): range = 18..<20
+        case (F.nfs_argop4_argop, 11): range = 20..<24
+        case (F.nfs_argop4_argop, 12): range = 24..<33
+        case (F.nfs_argop4_argop, 13): range = 33..<37
+        case (F.nfs_argop4_argop, 14): range = 37..<42
+        case (F.nfs_argop4_argop, 15): range = 42..<44
+        case (F.nfs_argop4_argop, 18): range = 44..<61
+        case (F.nfs_argop4_argop, 20): range = 61..<63
+        case (F.nfs_argop4_argop, 21): range = 63..<67
+        case (F.nfs_argop4_argop, 22): range = 67..<68
+        case (F.nfs_argop4_argop, 25): range = 68..<72
+        case (F.nfs_argop4_argop, 26): range = 72..<78
+        case (F.nfs_argop4_argop, 28): range = 78..<80
+        case (F.nfs_argop4_argop, 29): range = 80..<85
+        case (F.nfs_argop4_argop, 30): range = 85..<86
+        case (F.nfs_argop4_argop, 33): range = 86..<88
+        case (F.nfs_argop4_argop, 34): range = 88..<90
+        case (F.nfs_argop4_argop, 35): range = 90..<92
+        case (F.nfs_argop4_argop, 36): range = 92..<93
+        case (F.nfs_argop4_argop, 38): range = 93..<98
+        case (F.nfs_argop4_argop, 39): range = 98..<99
+        case (F.nfs_argop4_argop, 40): range = 99..<100
+        case (F.nfs_argop4_argop, 41): range = 100..<101
+        case (F.nfs_argop4_argop, 42): range = 101..<103
+        case (F.nfs_argop4_argop, 43): range = 103..<107
+        case (F.nfs_argop4_argop, 44): range = 107..<108
+        case (F.nfs_argop4_argop, 45): range = 108..<109
+        case (F.nfs_argop4_argop, 47): range = 109..<112
+        case (F.nfs_argop4_argop, 48): range = 112..<114
+        case (F.nfs_argop4_argop, 49): range = 114..<118
+        case (F.nfs_argop4_argop, 50): range = 118..<123
+        case (F.nfs_argop4_argop, 51): range = 123..<128
+        case (F.nfs_argop4_argop, 52): range = 128..<130
+        case (F.nfs_argop4_argop, 55): range = 130..<131
+        case (F.nfs_argop4_argop, 57): range = 131..<132
+        case (F.nfs_argop4_argop, 58): range = 132..<134
+        case (F.nfs_argop4_argop, 59): range = 134..<138
+        case (F.nfs_argop4_argop, 60): range = 138..<144
+        case (F.nfs_argop4_argop, 61): range = 144..<146
+        case (F.nfs_argop4_argop, 62): range = 146..<150
+        case (F.nfs_argop4_argop, 63): range = 150..<154
+        case (F.nfs_argop4_argop, 64): range = 154..<158
+        case (F.nfs_argop4_argop, 65): range = 158..<162
+        case (F.nfs_argop4_argop, 66): range = 162..<164
+        case (F.nfs_argop4_argop, 67): range = 164..<166
+        case (F.nfs_argop4_argop, 68): range = 166..<170
+        case (F.nfs_argop4_argop, 69): range = 170..<174
+        case (F.nfs_argop4_argop, 70): range = 174..<178
+        case (F.nfs_argop4_argop, 71): range = 178..<184
+        case (F.nfs_argop4_argop, 72): range = 184..<186
+        case (F.nfs_argop4_argop, 73): range = 186..<190
+        case (F.nfs_argop4_argop, 74): range = 190..<193
+        case (F.nfs_argop4_argop, 75): range = 193..<195
+        case (F.nfs_resop4_resop, 3): range = 195..<197
+        case (F.nfs_resop4_resop, 4): range = 197..<198
+        case (F.nfs_resop4_resop, 5): range = 198..<199
+        case (F.nfs_resop4_resop, 10): range = 199..<200
+        case (F.nfs_resop4_resop, 12): range = 200..<204
+        case (F.nfs_resop4_resop, 13): range = 204..<207
+        case (F.nfs_resop4_resop, 14): range = 207..<208
+        case (F.nfs_resop4_resop, 18): range = 208..<215
+        case (F.nfs_resop4_resop, 20): range = 215..<216
+        case (F.nfs_resop4_resop, 21): range = 216..<217
+        case (F.nfs_resop4_resop, 25): range = 217..<219
+        case (F.nfs_resop4_resop, 26): range = 219..<222
+        case (F.nfs_resop4_resop, 27): range = 222..<223
+        case (F.nfs_resop4_resop, 34): range = 223..<224
+        case (F.nfs_resop4_resop, 35): range = 224..<225
+        case (F.nfs_resop4_resop, 38): range = 225..<228
+        case (F.nfs_resop4_resop, 42): range = 228..<232
+        case (F.nfs_resop4_resop, 43): range = 232..<235
+        case (F.nfs_resop4_resop, 50): range = 235..<236
+        case (F.nfs_resop4_resop, 51): range = 236..<237
+        case (F.nfs_resop4_resop, 60): range = 237..<243
+        case (F.nfs_cb_argop4_argop, 3): range = 243..<245
+        case (F.nfs_cb_argop4_argop, 4): range = 245..<248
+        case (F.nfs_cb_argop4_argop, 5): range = 248..<253
+        case (F.nfs_cb_argop4_argop, 6): range = 253..<255
+        case (F.nfs_cb_argop4_argop, 7): range = 255..<256
+        case (F.nfs_cb_argop4_argop, 8): range = 256..<257
+        case (F.nfs_cb_argop4_argop, 10): range = 257..<258
+        case (F.nfs_cb_argop4_argop, 13): range = 258..<259
+        case (F.nfs_cb_argop4_argop, 15): range = 259..<262
         default: return []
         }
         return armItems[range]

@@ -94,9 +94,11 @@ public struct XDRSummaryItem: Sendable {
     /// has the value `guardValue`): NFStest's text for one arm of a union (`CLAIM_FH:…`).
     public let guardPath: [UInt16]
     public let guardValue: Int64?
+    /// A word after `||`: pktt's own, beyond NFStest's line, written at `pktt show -v 2` only.
+    public let verbose: Bool
 
     public init(_ style: Style, prefix: String, suffix: String, path: [UInt16], joined: Bool = false,
-                digits: UInt8 = 0, guard guardPath: [UInt16] = [], guardValue: Int64? = nil) {
+                digits: UInt8 = 0, guard guardPath: [UInt16] = [], guardValue: Int64? = nil, verbose: Bool = false) {
         self.style = style
         self.prefix = prefix
         self.suffix = suffix
@@ -105,5 +107,6 @@ public struct XDRSummaryItem: Sendable {
         self.digits = digits
         self.guardPath = guardPath
         self.guardValue = guardValue
+        self.verbose = verbose
     }
 }

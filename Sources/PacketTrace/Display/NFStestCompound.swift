@@ -14,8 +14,10 @@ enum NFStestCompound {
         let handles: NFSCompoundFileHandles.Op
     }
 
+    /// `verbose`: the ops shown also say what pktt adds (their formats' words after `||`); which
+    /// ops are shown is NFStest's choice either way.
     static func appendBody(_ tape: Tape, _ bytes: UnsafeRawBufferPointer, _ compound: NFSCompoundAnalysis,
-                           _ first: inout Bool, _ out: inout TextBuffer) {
+                           verbose: Bool = false, _ first: inout Bool, _ out: inout TextBuffer) {
         var ops: [Op] = []
         var current: Int?, saved: Int?
         var i = compound.array + 1, n = 0
@@ -52,6 +54,11 @@ enum NFStestCompound {
             guard (next == nil && !empty) || op.op == next else {
                 out.dropLast(out.bytes.count - mark)
                 continue
+            }
+            if verbose {
+                out.dropLast(out.bytes.count - start)
+                var again = true
+                TapeSummary.appendElement(tape, bytes, compound, op.handles, verbose: true, &again, &out)
             }
             shown = true
             first = false

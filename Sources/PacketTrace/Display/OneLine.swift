@@ -3,7 +3,8 @@ import Decode
 /// The seed's one-line packet display (`debug_repr(1)`, what `nfstest_pkt` prints), character for
 /// character: the index, local time, then — as NFStest assembles it — the IP addresses padded to
 /// 13 columns each (or the Ethernet addresses of a frame without IP) and the summary of the last
-/// layer decoded, trailing blanks included. `annotate` adds what pktt knows beyond NFStest
+/// layer decoded, trailing blanks included. `annotate` adds what pktt knows beyond NFStest — the
+/// words of a summary after `||` in its format (`FSINFO rtmax:… wtmax:…`) and annotations
 /// (` [truncated]`, ` [malformed: …]`, ` [retransmission]`…): `pktt show -v 2`.
 ///
 ///     3 2023-11-14 22:13:20.000411 192.168.10.1  -> 192.168.10.2  TCP 801 -> 2049, seq: 0x000003e8, ack: 0x00000000, SYN
@@ -53,7 +54,7 @@ public struct OneLineFormatter {
             out.append((turned ? p.ipSource : p.ipDestination).description, paddedTo: 13)
             out.append(byte: UInt8(ascii: " "))
             if p.has(.rpc) {
-                RPCLine.append(p, tape: tape, message: message, to: &out)
+                RPCLine.append(p, tape: tape, message: message, verbose: annotate, to: &out)
             } else if p.has(.infiniband) {
                 out.append("RRoCE ")
                 Self.appendBTH(p, to: &out)
@@ -78,7 +79,7 @@ public struct OneLineFormatter {
             out.append("\(ib.destinationLID)", paddedTo: 6)
             out.append(byte: UInt8(ascii: " "))
             if p.has(.rpc) {
-                RPCLine.append(p, tape: tape, message: message, to: &out)
+                RPCLine.append(p, tape: tape, message: message, verbose: annotate, to: &out)
             } else {
                 out.append("IB    ")
                 Self.appendBTH(p, to: &out)

@@ -12,7 +12,9 @@ import Decode
 ///     PORTMAP v2   reply xid:0x392f03fd GETPORT    969
 ///     RPC   call  xid: 0x3626e862, program: 100024, version: 1, procedure: 1
 enum RPCLine {
-    static func append(_ p: Packet, tape: Tape, message: UnsafeRawBufferPointer, to out: inout TextBuffer) {
+    /// `verbose`: with the words pktt adds to NFStest's summaries (`pktt show -v 2`).
+    static func append(_ p: Packet, tape: Tape, message: UnsafeRawBufferPointer, verbose: Bool = false,
+                       to out: inout TextBuffer) {
         let rpc = p.rpc
         // NFStest calls the callback program NFS too
         let callback = rpc.program >= 0x4000_0000 && rpc.program < 0x6000_0000
@@ -50,7 +52,7 @@ enum RPCLine {
         let start = out.bytes.count
         out.append(byte: UInt8(ascii: " "))
         TapeSummary.append(tape, bytes: message, program: rpc.program, version: rpc.version,
-                           procedure: rpc.procedure, isReply: !rpc.isCall, to: &out)
+                           procedure: rpc.procedure, isReply: !rpc.isCall, verbose: verbose, to: &out)
         if out.bytes.count == start + 1 { out.dropLast(1) }  // the body had nothing to say
         // a compound that failed: its status (that of the op it stopped at) ends the line
         if compound, !rpc.isCall,

@@ -6,14 +6,16 @@ import Decode
 /// a word whose value is not on the tape is left out, so an error reply shows just its status.
 /// Nothing is written when the procedure has no format; never a leading or trailing space.
 public enum TapeSummary {
+    /// `verbose`: also the words pktt adds beyond NFStest's (after `||` in a format).
     public static func append(_ tape: Tape, bytes: UnsafeRawBufferPointer, program: UInt32, version: UInt32,
-                              procedure: UInt32, isReply: Bool, to out: inout TextBuffer) {
+                              procedure: UInt32, isReply: Bool, verbose: Bool = false, to out: inout TextBuffer) {
         var first = true
         // through a buffer pointer: iterating the slice itself costs a malloc per item in a debug build
         XDRCatalogue.summary(program: program, version: version, procedure: procedure, isReply: isReply)
             .withUnsafeBufferPointer { items in
                 for item in items {
-                    appendItem(item, tape, bytes, 0..<tape.count, Side(isReply: isReply, isCallback: program != 100_003),
+                    appendItem(item, tape, bytes, 0..<tape.count,
+                               Side(isReply: isReply, isCallback: program != 100_003, verbose: verbose),
                                nil, &first, &out)
                 }
             }
@@ -23,6 +25,8 @@ public enum TapeSummary {
     struct Side {
         let isReply: Bool
         let isCallback: Bool
+        /// pktt's own words too (`pktt show -v 2`)
+        var verbose = false
     }
 
     /// The op list of a compound (NFSv4 COMPOUND, CB_COMPOUND): the ops' names joined by `;`
@@ -72,10 +76,11 @@ public enum TapeSummary {
     }
 
     static func appendElement(_ tape: Tape, _ bytes: UnsafeRawBufferPointer, _ compound: NFSCompoundAnalysis,
-                              _ op: NFSCompoundFileHandles.Op, _ first: inout Bool, _ out: inout TextBuffer) {
+                              _ op: NFSCompoundFileHandles.Op, verbose: Bool = false, _ first: inout Bool,
+                              _ out: inout TextBuffer) {
         guard let (d, v) = XDRCompound.opcode(tape, element: op.element) else { return }
         let range = (op.element + 1)..<Int(tape[op.element].value)
-        let side = Side(isReply: compound.isReply, isCallback: compound.isCallback)
+        let side = Side(isReply: compound.isReply, isCallback: compound.isCallback, verbose: verbose)
         XDRCatalogue.armSummary(discriminant: d, value: v).withUnsafeBufferPointer { items in
             for item in items { appendItem(item, tape, bytes, range, side, op, &first, &out) }
         }
@@ -84,6 +89,7 @@ public enum TapeSummary {
     static func appendItem(_ item: XDRSummaryItem, _ tape: Tape, _ bytes: UnsafeRawBufferPointer,
                            _ range: Range<Int>, _ side: Side, _ op: NFSCompoundFileHandles.Op?,
                            _ first: inout Bool, _ out: inout TextBuffer) {
+        if item.verbose && !side.verbose { return }
         if !item.guardPath.isEmpty {
             guard let g = XDRCompound.find(tape, path: item.guardPath, in: range) else { return }
             if let value = item.guardValue, tape[g].signedValue != value { return }
@@ -112,7 +118,7 @@ public enum TapeSummary {
         case .arms:
             guard e.kind == .arrayBegin else { return }
             let compound = NFSCompoundAnalysis(tape: tape, array: at, isReply: side.isReply, isCallback: side.isCallback)
-            NFStestCompound.appendBody(tape, bytes, compound, &first, &out)
+            NFStestCompound.appendBody(tape, bytes, compound, verbose: side.verbose, &first, &out)
         case .count:
             guard e.kind == .arrayBegin || e.kind == .opaque || e.kind == .string else { return }
             word(item, &first, &out) { $0.append(e.count) }
