@@ -106,7 +106,7 @@ struct MatchPrinter {
         var counts = [Int](repeating: 0, count: filters.count)
         let count = self.count, reply = self.reply, maxIndex = self.maxIndex ?? .max
         while output.next() {
-            if trace.record.index >= maxIndex { break }
+            if maxIndex != .max && trace.record.index >= maxIndex { break }
             var selected = false
             trace.matches(rules, scratch: &scratch) { i, _ in
                 counts[i] += 1
