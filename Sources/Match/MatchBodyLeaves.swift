@@ -59,6 +59,11 @@ struct MatchLeafTest: Sendable {
 final class MatchLeafTable: @unchecked Sendable {
     let leafCount: Int
     /// Sorted by field id.
+    /// Copies of `tests`, `constants` and `byField` that judging reads without retaining or
+    /// checking anything: the table is immutable, so they live as long as it does.
+    private let testsAt: UnsafeMutableBufferPointer<MatchLeafTest>
+    private let constantsAt: UnsafeMutableBufferPointer<Int128>
+    private let byFieldAt: UnsafeMutableBufferPointer<UInt64>
     let tests: [MatchLeafTest]
     let constants: [Int128]
     let words: [[UInt8]]
@@ -91,9 +96,21 @@ final class MatchLeafTable: @unchecked Sendable {
         }
         self.tests = tests
         self.constants = constants
+        testsAt = .allocate(capacity: tests.count)
+        _ = testsAt.initialize(from: tests)
+        constantsAt = .allocate(capacity: constants.count)
+        _ = constantsAt.initialize(from: constants)
+        byFieldAt = .allocate(capacity: byField.count)
+        _ = byFieldAt.initialize(from: byField)
         self.words = words
         self.byField = byField
         leafCount = base
+    }
+
+    deinit {
+        testsAt.deallocate()
+        constantsAt.deallocate()
+        byFieldAt.deallocate()
     }
 
     /// Judges every leaf on the tape, into `hits` (one per leaf: 0, or the index of the first
@@ -101,60 +118,66 @@ final class MatchLeafTable: @unchecked Sendable {
     func judge(_ t: UnsafePointer<Tape>, _ message: UnsafeRawBufferPointer, into hits: inout [UInt32]) {
         if hits.count != leafCount { hits = [UInt32](repeating: 0, count: leafCount) }
         hits.withUnsafeMutableBufferPointer { hits in
-            for k in hits.indices { hits[k] = 0 }
-            t.pointee.entries.withUnsafeBufferPointer { entries in
-                byField.withUnsafeBufferPointer { byField in
-                    tests.withUnsafeBufferPointer { tests in
-                        constants.withUnsafeBufferPointer { constants in
-                            var i = 0
-                            while i < entries.count {
-                                let entry = entries[i]
-                                let field = Int(entry.field)
-                                let span = field < byField.count ? byField[field] : 0
-                                guard span != 0, entry.kind != .end else {
-                                    i += 1
-                                    continue
-                                }
-                                var next = i + 1
-                                let first = Int(span >> 32), count = Int(span & 0xffff_ffff)
-                                if let v = Self.number(t, at: i, entry, message, skipTo: &next) {
-                                    for k in first..<(first + count) {
-                                        let test = tests[k]
-                                        if test.checksum == .none && hits[Int(test.slot)] == 0 && Self.holds(test, v, constants) {
-                                            hits[Int(test.slot)] = UInt32(truncatingIfNeeded: i + 1)
-                                        }
-                                    }
-                                } else if entry.kind != .absent && entry.kind != .arrayBegin,
-                                          case .bytes(let bytes)? = MatchBodyOperand.value(t, at: i, entry, message, skipTo: &next) {
-                                    // a string, an opaque, a stateid's `other`: checksums and words
-                                    var crc32: Int128?, crc16: Int128?
-                                    for k in first..<(first + count) {
-                                        let test = tests[k]
-                                        guard hits[Int(test.slot)] == 0 else { continue }
-                                        let held: Bool
-                                        switch test.checksum {
-                                        case .crc32:
-                                            let v = crc32 ?? Int128(CRC32.checksum(bytes))
-                                            crc32 = v
-                                            held = Self.holds(test, v, constants)
-                                        case .crc16:
-                                            let v = crc16 ?? Int128(CRC16.checksum(bytes, ByteRange(offset: 0, count: bytes.count)))
-                                            crc16 = v
-                                            held = Self.holds(test, v, constants)
-                                        case .none:
-                                            held = test.wordCount != 0 && holdsText(test, bytes)
-                                        }
-                                        if held { hits[Int(test.slot)] = UInt32(truncatingIfNeeded: i + 1) }
-                                    }
-                                }
-                                i = next
-                            }
-                        }
-                    }
-                }
-            }
+            hits.update(repeating: 0)
+            t.pointee.entries.withUnsafeBufferPointer { entries in judge(t, entries, message, hits) }
         }
     }
+
+    private func judge(_ t: UnsafePointer<Tape>, _ entries: UnsafeBufferPointer<TapeEntry>,
+                       _ message: UnsafeRawBufferPointer, _ hits: UnsafeMutableBufferPointer<UInt32>) {
+        let byField = UnsafeBufferPointer(byFieldAt), tests = UnsafeBufferPointer(testsAt)
+        let constants = UnsafeBufferPointer(constantsAt)
+        // most entries are of no interest: one load and one test each
+        var i = 0
+        let n = entries.count, fields = byField.count
+        while i < n {
+            let field = Int(entries[i].field)
+            let span = field < fields ? byField[field] : 0
+            if span == 0 {
+                i += 1
+                continue
+            }
+            let entry = entries[i]
+            guard entry.kind != .end else {
+                i += 1
+                continue
+            }
+            var next = i + 1
+            let first = Int(span >> 32), count = Int(span & 0xffff_ffff)
+            if let v = Self.number(t, at: i, entry, message, skipTo: &next) {
+                for k in first..<(first + count) {
+                    let test = tests[k]
+                    if test.checksum == .none && hits[Int(test.slot)] == 0 && Self.holds(test, v, constants) {
+                        hits[Int(test.slot)] = UInt32(truncatingIfNeeded: i + 1)
+                    }
+                }
+            } else if entry.kind != .absent && entry.kind != .arrayBegin,
+                      case .bytes(let bytes)? = MatchBodyOperand.value(t, at: i, entry, message, skipTo: &next) {
+                // a string, an opaque, a stateid's `other`: checksums and words
+                var crc32: Int128?, crc16: Int128?
+                for k in first..<(first + count) {
+                    let test = tests[k]
+                    guard hits[Int(test.slot)] == 0 else { continue }
+                    let held: Bool
+                    switch test.checksum {
+                    case .crc32:
+                        let v = crc32 ?? Int128(CRC32.checksum(bytes))
+                        crc32 = v
+                        held = Self.holds(test, v, constants)
+                    case .crc16:
+                        let v = crc16 ?? Int128(CRC16.checksum(bytes, ByteRange(offset: 0, count: bytes.count)))
+                        crc16 = v
+                        held = Self.holds(test, v, constants)
+                    case .none:
+                        held = test.wordCount != 0 && holdsText(test, bytes)
+                    }
+                    if held { hits[Int(test.slot)] = UInt32(truncatingIfNeeded: i + 1) }
+                }
+            }
+            i = next
+        }
+    }
+
 
     /// The number of the entry at `i`, as `MatchBodyOperand.value` gives it; nil for one that has
     /// none (bytes, a struct, an absent optional).
