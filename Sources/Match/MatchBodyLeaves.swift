@@ -58,17 +58,14 @@ struct MatchLeafTest: Sendable {
 /// tape judges them all. Immutable; shared by the threads that judge.
 final class MatchLeafTable: @unchecked Sendable {
     let leafCount: Int
-    /// Sorted by field id.
-    /// Copies of `tests`, `constants` and `byField` that judging reads without retaining or
-    /// checking anything: the table is immutable, so they live as long as it does.
-    private let testsAt: UnsafeMutableBufferPointer<MatchLeafTest>
-    private let constantsAt: UnsafeMutableBufferPointer<Int128>
-    private let byFieldAt: UnsafeMutableBufferPointer<UInt64>
-    let tests: [MatchLeafTest]
-    let constants: [Int128]
+    /// The tests, sorted by field id; their constants; per field id of `XDRCatalogue.fields`,
+    /// its tests as `first << 32 | count` (one load per tape entry, the check most get). Kept as
+    /// buffers the table owns: judging reads them without retaining or checking anything, and
+    /// the table is immutable.
+    private let tests: UnsafeMutableBufferPointer<MatchLeafTest>
+    private let constants: UnsafeMutableBufferPointer<Int128>
+    private let byField: UnsafeMutableBufferPointer<UInt64>
     let words: [[UInt8]]
-    /// Per field id of `XDRCatalogue.fields`: the tests of that field, as `first << 32 | count`.
-    let byField: [UInt64]
 
     /// `tables`: each one's leaves follow the previous one's (a rule set's expressions).
     init(merging tables: [MatchLeafParts]) {
@@ -91,26 +88,23 @@ final class MatchLeafTable: @unchecked Sendable {
         while i < tests.count {
             var j = i
             while j < tests.count && tests[j].field == tests[i].field { j += 1 }
-            byField[Int(tests[i].field)] = UInt64(i) << 32 | UInt64(j - i)
+            if Int(tests[i].field) < byField.count { byField[Int(tests[i].field)] = UInt64(i) << 32 | UInt64(j - i) }
             i = j
         }
-        self.tests = tests
-        self.constants = constants
-        testsAt = .allocate(capacity: tests.count)
-        _ = testsAt.initialize(from: tests)
-        constantsAt = .allocate(capacity: constants.count)
-        _ = constantsAt.initialize(from: constants)
-        byFieldAt = .allocate(capacity: byField.count)
-        _ = byFieldAt.initialize(from: byField)
+        self.tests = .allocate(capacity: tests.count)
+        _ = self.tests.initialize(from: tests)
+        self.constants = .allocate(capacity: constants.count)
+        _ = self.constants.initialize(from: constants)
+        self.byField = .allocate(capacity: byField.count)
+        _ = self.byField.initialize(from: byField)
         self.words = words
-        self.byField = byField
         leafCount = base
     }
 
     deinit {
-        testsAt.deallocate()
-        constantsAt.deallocate()
-        byFieldAt.deallocate()
+        tests.deallocate()
+        constants.deallocate()
+        byField.deallocate()
     }
 
     /// Judges every leaf on the tape, into `hits` (one per leaf: 0, or the index of the first
@@ -125,8 +119,8 @@ final class MatchLeafTable: @unchecked Sendable {
 
     private func judge(_ t: UnsafePointer<Tape>, _ entries: UnsafeBufferPointer<TapeEntry>,
                        _ message: UnsafeRawBufferPointer, _ hits: UnsafeMutableBufferPointer<UInt32>) {
-        let byField = UnsafeBufferPointer(byFieldAt), tests = UnsafeBufferPointer(testsAt)
-        let constants = UnsafeBufferPointer(constantsAt)
+        let byField = UnsafeBufferPointer(byField), tests = UnsafeBufferPointer(tests)
+        let constants = UnsafeBufferPointer(constants)
         // most entries are of no interest: one load and one test each
         var i = 0
         let n = entries.count, fields = byField.count

@@ -60,7 +60,7 @@ struct MatchOutputOptions: ParsableArguments {
     var verbose = 1
 
     func validate() throws {
-        if verbose < 1 || verbose > 2 { throw ValidationError("--verbose is 1 (NFStest's line) or 2 (with pktt's annotations).") }
+        try PacketOutput.checkVerbose(verbose)
         if json && count { throw ValidationError("--json and --count do not go together.") }
         if let maxIndex, maxIndex < 0 { throw ValidationError("--max-index is a packet index, 0 or more.") }
     }

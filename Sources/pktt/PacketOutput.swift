@@ -18,6 +18,11 @@ struct PacketOutput {
     /// A file turned out damaged or cut short.
     private(set) var failed = false
 
+    /// The display levels `-v` takes (`show` and `match`): 1, NFStest's line; 2, with pktt's additions.
+    static func checkVerbose(_ level: Int) throws {
+        if level < 1 || level > 2 { throw ValidationError("--verbose is 1 (NFStest's line) or 2 (with pktt's annotations).") }
+    }
+
     /// Counting shows no sequence numbers: they are not made relative then.
     init(files: [String], depth: DecodeDepth, counting: Bool, json: Bool, frame: Bool, verbose: Int = 1) throws {
         do {

@@ -39,7 +39,7 @@ struct Show: ParsableCommand {
     func validate() throws {
         if json && count { throw ValidationError("--json and --count do not go together.") }
         if files.isEmpty { throw ValidationError("Name at least one capture file.") }
-        if verbose < 1 || verbose > 2 { throw ValidationError("--verbose is 1 (NFStest's line) or 2 (with pktt's annotations).") }
+        try PacketOutput.checkVerbose(verbose)
     }
 
     func run() throws {
