@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libpcap: live capture and BPF (files are read in pure Swift by PcapIO).
@@ -20,7 +21,10 @@ let package = Package(
         .target(name: "Track", dependencies: ["Decode"]),
         .target(name: "Match", dependencies: ["Decode"]),
         .target(name: "PacketTrace", dependencies: ["PcapIO", "Decode", "Track", "Match"]),
-        .target(name: "Monitor", dependencies: ["PcapIO", "Decode", "Track", "Match", "PacketTrace"]),
+        .target(name: "Monitor", dependencies: [
+            "PcapIO", "Decode", "Track", "Match", "PacketTrace",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "pktt", dependencies: [
             "Monitor", "PacketTrace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -30,6 +34,7 @@ let package = Package(
         .testTarget(name: "TrackTests", dependencies: ["Track", "Decode"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Decode"]),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PcapIO", "Decode", "Track", "Match"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "PacketTrace", "PcapIO", "Track", "Match", "Decode"]),
         .testTarget(name: "pkttTests", dependencies: ["pktt"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,7 +30,9 @@ final class MatchBodyLeaf: MatchPredicate, @unchecked Sendable {
         guard p.pointee.has(layer) else { return false }
         let hit = e.scratch.pointee.leafHits[e.leafBase + slot]
         guard hit != 0 else { return false }
-        if e.scratch.pointee.matchedEntry == nil { e.scratch.pointee.matchedEntry = Int(hit - 1) }
+        if e.scratch.pointee.matchedEntry == nil && hit != MatchScratch.carriedHit {
+            e.scratch.pointee.matchedEntry = Int(hit - 1)
+        }
         return true
     }
 }

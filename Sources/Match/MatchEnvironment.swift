@@ -49,6 +49,9 @@ public struct MatchScratch {
     /// Per body leaf (`MatchBodyLeaf`) of the expression or rule set being judged: 0, or the
     /// tape index of the first entry that satisfied it plus one.
     var leafHits: [UInt32] = []
+    /// A leaf's result taken from another message (the call of a transaction): it holds, but
+    /// at no entry of this packet's tape.
+    static let carriedHit = UInt32.max
 
     public init() {}
 }

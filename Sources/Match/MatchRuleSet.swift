@@ -58,6 +58,37 @@ public struct MatchRuleSet: Sendable {
         }
     }
 
+    /// Body comparisons (leaves) of all expressions, in the order the rule set keeps them.
+    public var leafCount: Int { leafBases.last.map { $0 + (expressions.last?.leafParts.leafCount ?? 0) } ?? 0 }
+
+    /// Judges only the body comparisons on a packet's tape and returns which of the first 128
+    /// held: what a call hands on to its reply when rules judge the transaction
+    /// (`matches(…, carried:)`).
+    public func leafResults(_ tape: inout Tape, message: UnsafeRawBufferPointer, scratch: inout MatchScratch)
+        -> (UInt64, UInt64) {
+        guard let leaves else { return (0, 0) }
+        withUnsafePointer(to: &tape) { leaves.judge($0, message, into: &scratch.leafHits) }
+        var bits: (UInt64, UInt64) = (0, 0)
+        for i in 0..<min(128, scratch.leafHits.count) where scratch.leafHits[i] != 0 {
+            if i < 64 { bits.0 |= 1 << UInt64(i) } else { bits.1 |= 1 << UInt64(i - 64) }
+        }
+        return bits
+    }
+
+    /// As `matches(inPlace:…)`, with the leaves another message satisfied (`leafResults` of
+    /// the call, for a reply) holding too: a body field of a transaction is the call's or
+    /// the reply's, as the seed's flat namespace reads any op of a compound.
+    public func matches<R: RecordFields>(inPlace packet: inout Packet, tape: inout Tape, message: UnsafeRawBufferPointer,
+                                         record: R, carried: (UInt64, UInt64), scratch: inout MatchScratch,
+                                         _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
+        let r = usesRecord ? MatchRecord(record) : MatchRecord()
+        withUnsafePointer(to: &packet) { p in
+            withUnsafePointer(to: &tape) { t in
+                judge(p, t, message, r, hasRecord: true, carried: carried, &scratch, matched)
+            }
+        }
+    }
+
     /// The same for a packet captured as `record`, handed over as values.
     public func matches<R: RecordFields>(_ packet: Packet, tape: Tape, message: UnsafeRawBufferPointer, record: R,
                                          scratch: inout MatchScratch, _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
@@ -76,8 +107,17 @@ public struct MatchRuleSet: Sendable {
     }
 
     private func judge(_ p: UnsafePointer<Packet>, _ t: UnsafePointer<Tape>, _ message: UnsafeRawBufferPointer,
-                       _ record: MatchRecord, hasRecord: Bool, _ scratch: inout MatchScratch, _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
-        if let leaves { leaves.judge(t, message, into: &scratch.leafHits) }
+                       _ record: MatchRecord, hasRecord: Bool, carried: (UInt64, UInt64) = (0, 0),
+                       _ scratch: inout MatchScratch, _ matched: (_ rule: Int, _ entry: Int?) -> Void) {
+        if let leaves {
+            leaves.judge(t, message, into: &scratch.leafHits)
+            if carried != (0, 0) {
+                for i in 0..<min(128, scratch.leafHits.count) where scratch.leafHits[i] == 0 {
+                    let bit = i < 64 ? carried.0 >> UInt64(i) : carried.1 >> UInt64(i - 64)
+                    if bit & 1 != 0 { scratch.leafHits[i] = MatchScratch.carriedHit }
+                }
+            }
+        }
         withUnsafeMutablePointer(to: &scratch) { s in
             var e = MatchEnvironment(message: message, record: record, hasRecord: hasRecord, scratch: s)
             // the roots alone, not the expressions: copying those would retain all they hold
@@ -92,7 +132,7 @@ public struct MatchRuleSet: Sendable {
                         // a lone body comparison: its leaf's result is the answer
                         let hit = s.pointee.leafHits[rule.leaf]
                         guard hit != 0 else { continue }
-                        s.pointee.matchedEntry = Int(hit - 1)
+                        s.pointee.matchedEntry = hit == MatchScratch.carriedHit ? nil : Int(hit - 1)
                     } else {
                         e.leafBase = rule.leafBase
                         guard rule.root._withUnsafeGuaranteedRef({ $0.test(p, t, &e) }) else { continue }

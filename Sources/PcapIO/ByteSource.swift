@@ -73,6 +73,8 @@ enum ByteSource {
                 let got = read(fd, destination, request)
                 if got >= 0 { return got }
                 if errno == EINTR { continue }
+                // a non-blocking pipe (the daemon's stdin) with nothing in it yet: no bytes for now
+                if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
                 throw CaptureError(.io, path: path, offset: offset, "read failed: \(errnoMessage())")
             }
         case .gzip(let stream):

@@ -1,4 +1,6 @@
-/// Why a capture file could not be read, with the file and the byte offset where it went wrong.
+/// Why a capture file could not be read, with the file and the byte offset where it went wrong;
+/// or why libpcap could not open, configure or read a live capture (`path` is then the
+/// interface, or empty when a filter was checked without one).
 ///
 /// Offsets count bytes of the (decompressed) capture stream, as `CaptureRecord.fileOffset` does,
 /// so `dd`/`xxd` on the uncompressed file shows the bad header.
@@ -7,7 +9,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case notACapture, unsupportedFormat, truncatedHeader, corruptRecord, corruptCompressedData, io,
-                 frameNotAvailable
+                 frameNotAvailable, capture, filter
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -27,6 +29,12 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         public static let io = Code(.io)
         /// `seek(toFrame:)` asked for a frame whose offset the reader does not know.
         public static let frameNotAvailable = Code(.frameNotAvailable)
+        /// libpcap could not open, configure or read a live capture (no such interface, no
+        /// permission, the interface went away); the message carries libpcap's own words.
+        public static let capture = Code(.capture)
+        /// libpcap rejected a BPF filter expression (or could not install it); the message names
+        /// the filter and carries libpcap's reason.
+        public static let filter = Code(.filter)
 
         public var description: String {
             switch base {
@@ -37,12 +45,15 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
             case .corruptCompressedData: "corruptCompressedData"
             case .io: "io"
             case .frameNotAvailable: "frameNotAvailable"
+            case .capture: "capture"
+            case .filter: "filter"
             }
         }
     }
 
     public var code: Code
-    /// The capture file's path as given to the reader.
+    /// The capture file's path as given to the reader; for a live capture the interface name,
+    /// empty when there is none (`LiveCapture.checkFilter`).
     public var path: String
     /// Byte offset of the bad header within the (decompressed) file; nil when no position applies.
     public var offset: Int64?
@@ -61,6 +72,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
+        if path.isEmpty { return message }
         if let offset {
             return "\(displayPath(path)): byte offset \(offset): \(message)"
         }

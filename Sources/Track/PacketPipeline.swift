@@ -33,6 +33,10 @@ public struct PacketPipeline {
     private let relativeSequenceNumbers: Bool
     /// The index the next packet gets (packets so far).
     public private(set) var nextIndex = 0
+    /// Number packets here (`record.index`); off, each keeps the index its record came with
+    /// (the daemon numbers records as it reads them, before they are shared out to workers),
+    /// and further messages of a frame keep it too.
+    public var assignsIndexes = true
     /// The frame's own layers, restored before each further RPC message of the same frame.
     private var frameLayers = LayerSet()
     private var frameError: DecodeError?
@@ -67,7 +71,7 @@ public struct PacketPipeline {
     /// `bytes` are the captured bytes (`record.lengthIncluded` of them).
     public mutating func take(_ bytes: UnsafeRawBufferPointer, linkType: UInt32, record header: PacketRecord) {
         record = header
-        record.index = nextIndex
+        if assignsIndexes { record.index = nextIndex }
         nextIndex += 1
         let time = record.time
         PacketDecoder.decode(bytes, linkType: linkType, originalLength: header.lengthOriginal, into: &packet)
@@ -110,7 +114,7 @@ public struct PacketPipeline {
         packet.error = frameError
         // The message is registered (a call in the xid table) under the index it will have.
         let index = record.index
-        record.index = nextIndex
+        if assignsIndexes { record.index = nextIndex }
         guard takeMessage(bytes, time: record.time) else {
             record.index = index
             moreMessages = false
@@ -187,6 +191,25 @@ public struct PacketPipeline {
         let message = messageSource == nil ? UnsafeRawBufferPointer(start: nil, count: 0)
             : withMessageBytes(frame: frame) { bytes, _ in bytes }
         return try rpc.withTapeInPlace { try body(&packet, &$0, message) }
+    }
+
+    /// The direction the current packet's RPC message travelled (nil when it has none).
+    public var messageFlow: FlowKey? { messageSource == nil ? nil : rpc.messageFlow }
+    /// The call the current reply answers, with the marks set on it (nil for a call, an
+    /// orphan reply or a packet without a message).
+    public var pairedCall: CallRecord? { messageSource == nil ? nil : rpc.pairedCall }
+
+    /// Changes the marks of the current call (see `CallMarks`); false when the packet is not
+    /// an RPC call or its call is no longer outstanding.
+    @discardableResult
+    public mutating func markCall(_ body: (inout CallMarks) -> Void) -> Bool {
+        guard messageSource != nil, packet.rpc.isCall, let flow = rpc.messageFlow else { return false }
+        return rpc.markCall(CallKey(flow: flow, xid: packet.rpc.xid), body)
+    }
+
+    /// See `XIDTable.forEachWatched`.
+    public mutating func forEachWatchedCall(_ body: (CallKey, CallRecord, inout CallMarks) -> Void) {
+        rpc.forEachWatchedCall(body)
     }
 
     /// Bytes of state held across packets: what a copy of the pipeline may come to hold once

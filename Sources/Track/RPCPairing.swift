@@ -11,6 +11,11 @@ struct RPCPairing {
     /// Decode the programs' bodies; without, messages are found, their headers decoded and
     /// paired, and the bodies left alone.
     var decodesBodies = true
+    /// The direction the current message travelled (nil before the first).
+    var messageFlow: FlowKey?
+    /// The call the current reply answers, as the xid table held it (nil for a call or an
+    /// orphan reply).
+    var pairedCall: CallRecord?
 
     init(xids: XIDTable.Limits, learnedPorts: Int) {
         self.xids = XIDTable(limits: xids)
@@ -22,6 +27,8 @@ struct RPCPairing {
     mutating func finish(_ p: inout Packet, message b: UnsafeRawBufferPointer, truncated: Bool, index: Int,
                          origin: MessageOrigin) {
         let flow = origin.key
+        messageFlow = flow
+        pairedCall = nil
         if p.rpc.isCall {
             var call = CallRecord()
             decodeBody(&p, bytes: b, truncated: truncated)
@@ -90,6 +97,7 @@ struct RPCPairing {
         guard let (call, duplicate) = xids.reply(CallKey(flow: flow.reversed, xid: p.rpc.xid), time: time) else {
             return nil
         }
+        pairedCall = call
         p.rpc.callSeen = true
         p.rpc.duplicateReply = duplicate
         p.rpc.program = call.program

@@ -38,6 +38,21 @@ public struct RPCTracker {
 
     public var streamStatistics: RPCStreamStatistics { stream.statistics }
     public var xids: XIDTable { pairing.xids }
+    /// The direction the current message travelled.
+    public var messageFlow: FlowKey? { pairing.messageFlow }
+    /// The call the current reply answers (nil for a call or an orphan reply).
+    public var pairedCall: CallRecord? { pairing.pairedCall }
+
+    /// Changes the marks of the outstanding call `key` (see `CallMarks`).
+    @discardableResult
+    public mutating func markCall(_ key: CallKey, _ body: (inout CallMarks) -> Void) -> Bool {
+        pairing.xids.mark(key, body)
+    }
+
+    /// See `XIDTable.forEachWatched`.
+    public mutating func forEachWatchedCall(_ body: (CallKey, CallRecord, inout CallMarks) -> Void) {
+        pairing.xids.forEachWatched(body)
+    }
     /// The current message's program body (PORTMAP, MOUNT, NLM, NSM…), when it was decoded.
     public var tape: Tape { pairing.tape }
 

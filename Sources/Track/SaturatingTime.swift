@@ -2,13 +2,21 @@
 /// readers clamp them into a window where differences fit (PcapIO's `CaptureTime`), but Track
 /// is a library and takes times from its callers too, so its time arithmetic saturates instead
 /// of trapping.
-enum SaturatingTime {
+public enum SaturatingTime {
     /// `later - earlier`, saturated to Int64's range.
     @inline(__always)
-    static func elapsed(from earlier: Int64, to later: Int64) -> Int64 {
+    public static func elapsed(from earlier: Int64, to later: Int64) -> Int64 {
         let (d, overflow) = later.subtractingReportingOverflow(earlier)
         guard overflow else { return d }
         return later > earlier ? .max : .min
+    }
+
+    /// `time + duration`, saturated to Int64's range.
+    @inline(__always)
+    public static func add(_ time: Int64, _ duration: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(duration)
+        guard overflow else { return sum }
+        return duration > 0 ? .max : .min
     }
 
     /// `seconds × 10^9 + nanoseconds`, saturated to Int64's range.

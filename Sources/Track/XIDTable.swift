@@ -39,7 +39,32 @@ public struct CallRecord: Sendable {
     public var mappingProgram: UInt32 = 0
     public var mappingVersion: UInt32 = 0
     public var mappingProtocol: UInt8 = 0
+    /// What a watcher of the traffic (the daemon's rules) attached to the call, handed back
+    /// with its reply and seen by `forEachWatched`.
+    public var marks = CallMarks()
     public init() {}
+}
+
+/// Bits a caller attaches to an outstanding call (`PacketPipeline.markCall`): the body
+/// comparisons the call satisfied, for rules judged on the whole transaction, and the
+/// no-reply rules that watch it. Fixed size: a call carries no allocation.
+public struct CallMarks: Sendable, Equatable {
+    /// Body comparisons (rule-set leaves) the call satisfied, the first 128.
+    public var leaves: (UInt64, UInt64) = (0, 0)
+    /// No-reply rules watching the call (bit per rule), and those that have fired for it.
+    public var watch: UInt32 = 0
+    public var fired: UInt32 = 0
+    /// What the call's events need once only its record is left: the NFSv4 compound's main op
+    /// (-1: none) and the CRC32 of the file handle it works on.
+    public var mainOp: Int32 = -1
+    public var fileHandle: UInt32 = 0
+    public var hasFileHandle = false
+    public init() {}
+
+    public static func == (a: CallMarks, b: CallMarks) -> Bool {
+        a.leaves == b.leaves && a.watch == b.watch && a.fired == b.fired && a.mainOp == b.mainOp
+            && a.fileHandle == b.fileHandle && a.hasFileHandle == b.hasFileHandle
+    }
 }
 
 /// Pairs every reply with its call: keyed by connection and xid, bounded by count and age, every
@@ -76,6 +101,9 @@ public struct XIDTable {
         public var expiredUnanswered = 0
         /// Calls dropped to stay within `maximumCalls`.
         public var evictedForSpace = 0
+        /// Of the calls expired or evicted, those a no-reply rule watched and had not fired for:
+        /// what the rule could not judge.
+        public var watchedLost = 0
         public init() {}
     }
 
@@ -171,7 +199,13 @@ public struct XIDTable {
         if let last = lastSweep, now >= last, SaturatingTime.elapsed(from: last, to: now) < 10_000_000_000 { return }
         lastSweep = now
         let age = limits.maximumAgeNanoseconds
-        statistics.expiredUnanswered += calls.removeAll { _, c in SaturatingTime.elapsed(from: c.time, to: now) > age }
+        var lost = 0
+        statistics.expiredUnanswered += calls.removeAll { _, c in
+            guard SaturatingTime.elapsed(from: c.time, to: now) > age else { return false }
+            if c.marks.watch & ~c.marks.fired != 0 { lost += 1 }
+            return true
+        }
+        statistics.watchedLost += lost
     }
 
     /// Over the count limit: drop the oldest calls, down to three quarters.
@@ -184,9 +218,36 @@ public struct XIDTable {
             calls.forEach { times.append($1.time) }
             times.sort()
             let cutoff = times[calls.count - target - 1]
-            removed += calls.removeAll { _, c in c.time <= cutoff }
+            var lost = 0
+            removed += calls.removeAll { _, c in
+                guard c.time <= cutoff else { return false }
+                if c.marks.watch & ~c.marks.fired != 0 { lost += 1 }
+                return true
+            }
+            statistics.watchedLost += lost
         }
         statistics.evictedForSpace += removed
+    }
+
+    /// Changes the marks of the outstanding call `key`; false when it is not in the table.
+    @discardableResult
+    public mutating func mark(_ key: CallKey, _ body: (inout CallMarks) -> Void) -> Bool {
+        guard let slot = calls.slot(for: key) else { return false }
+        body(&calls[slot: slot].marks)
+        return true
+    }
+
+    /// Every outstanding call some no-reply rule watches and has not fired for, with its key;
+    /// `body` may change its marks (to say it fired).
+    public mutating func forEachWatched(_ body: (CallKey, CallRecord, inout CallMarks) -> Void) {
+        var changes: [(CallKey, CallMarks)] = []
+        calls.forEach { key, call in
+            guard call.marks.watch & ~call.marks.fired != 0 else { return }
+            var marks = call.marks
+            body(key, call, &marks)
+            if marks != call.marks { changes.append((key, marks)) }
+        }
+        for (key, marks) in changes { mark(key) { $0 = marks } }
     }
 
     /// Calls still unanswered (for the end of a trace's statistics).

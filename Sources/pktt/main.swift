@@ -5,7 +5,7 @@ struct PkttCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pktt",
         abstract: "Decode and match ONC RPC / NFS traffic in tcpdump captures.",
-        subcommands: [Show.self, MatchCommand.self])
+        subcommands: [Show.self, MatchCommand.self, RunCommand.self])
 }
 
 PkttCommand.main()

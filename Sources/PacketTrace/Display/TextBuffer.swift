@@ -60,7 +60,7 @@ public struct TextBuffer {
         appendHexDigits(value, digits: digits)
     }
 
-    mutating func appendHexDigits(_ value: UInt64, digits: Int) {
+    public mutating func appendHexDigits(_ value: UInt64, digits: Int) {
         let hex: StaticString = "0123456789abcdef"
         var shift = (digits - 1) * 4
         while shift >= 0 {
@@ -192,6 +192,19 @@ extension TextBuffer {
     public mutating func field(_ name: String, _ value: Bool) {
         key(name)
         append(value ? "true" : "false")
+    }
+
+    /// `"name":{` with the members to follow, left open for the caller to close.
+    public mutating func openObject(_ name: String) {
+        key(name)
+        bytes.append(UInt8(ascii: "{"))
+        jsonComma = false
+    }
+
+    /// Forgets everything appended, the JSON state too (a buffer reused line after line).
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        jsonComma = false
     }
 
     /// `"name":{…}` with the members `body` writes.

@@ -1,0 +1,279 @@
+import Decode
+import Match
+import PacketTrace
+import Track
+
+/// One worker: a pipeline (decode, reassembly, pairing) for the flows hashed to it, the rules
+/// judged on its packets, and the events it renders. Used only on its own serial queue.
+final class Worker: @unchecked Sendable {
+    let id: Int
+    private let rules: CompiledRules
+    private let transactions: Bool
+    private let files: FileNames
+    private var pipeline: PacketPipeline
+    private var scratch = MatchScratch()
+    private var renderer = EventRenderer()
+    private var output: WorkerOutput
+    private var ruleHits: [Int]
+    private var noReplies = 0
+    private var transactionCount = 0
+    /// Capture time up to which every no-reply deadline has been judged.
+    private var sweptTo = Int64.min
+    /// Capture time of the last batch's clock.
+    private var clock = Int64.min
+
+    init(id: Int, rules: CompiledRules, transactions: Bool, limits: Limits, files: FileNames) {
+        self.id = id
+        self.rules = rules
+        self.transactions = transactions
+        self.files = files
+        pipeline = PacketPipeline(limits: limits, depth: rules.depth, relativeSequenceNumbers: false)
+        pipeline.assignsIndexes = false
+        ruleHits = Array(repeating: 0, count: rules.rules.count)
+        output = WorkerOutput(worker: id, watermark: .min, counters: MonitorCounters(), ruleHits: [])
+    }
+
+    /// Runs a batch through the pipeline and the rules; returns what the writer needs.
+    /// `clock`: the capture time the reader had reached when it sent the batch; `idle`: the
+    /// reader has nothing more for now (judge what is due, so that events are not held back).
+    func process(_ batch: RecordBatch, clock: Int64, idle: Bool, finished: Bool) -> WorkerOutput {
+        output.events.removeAll(keepingCapacity: true)
+        output.bytes.removeAll(keepingCapacity: true)
+        for i in 0..<batch.count {
+            let entry = batch.entries[i]
+            batch.withBytes(of: i) { frame in
+                pipeline.take(frame, linkType: entry.linkType, record: entry.record)
+                judge(frame, message: 0)
+                var message = 1
+                while pipeline.nextMessage(frame) {
+                    judge(frame, message: message)
+                    message += 1
+                }
+            }
+        }
+        if clock > self.clock { self.clock = clock }
+        if !rules.noReply.isEmpty {
+            // a pass over the outstanding calls: every tenth of a second of capture time, when
+            // the reader is idle, and at the end
+            if idle || finished || SaturatingTime.elapsed(from: sweptTo, to: self.clock) >= 100_000_000 {
+                sweep(to: self.clock)
+            }
+            output.watermark = min(sweptTo, self.clock)
+        } else {
+            output.watermark = self.clock
+        }
+        if finished { output.watermark = .max }
+        var counters = MonitorCounters()
+        counters.read(pipeline)
+        counters.noReplies = noReplies
+        counters.transactions = transactionCount
+        output.counters = counters
+        output.ruleHits = ruleHits
+        output.finished = finished
+        return output
+    }
+
+    // MARK: - Judging
+
+    private func judge(_ frame: UnsafeRawBufferPointer, message: Int) {
+        let layers = pipeline.packet.layers
+        let record = pipeline.record
+        if !rules.packet.isEmpty {
+            judge(rules.packet, frame: frame, message: message, carried: (0, 0), call: nil)
+        }
+        guard layers.has(.rpc) else { return }
+        let isCall = pipeline.packet.rpc.isCall
+        if isCall {
+            if !rules.call.isEmpty { judge(rules.call, frame: frame, message: message, carried: (0, 0), call: nil) }
+            if rules.marksCalls { markCall(frame) }
+            return
+        }
+        if !rules.reply.isEmpty { judge(rules.reply, frame: frame, message: message, carried: (0, 0), call: pipeline.pairedCall) }
+        guard pipeline.packet.rpc.callSeen, let call = pipeline.pairedCall else { return }
+        if !rules.transaction.isEmpty {
+            judge(rules.transaction, frame: frame, message: message, carried: call.marks.leaves, call: call)
+        }
+        // a late reply: the no-reply rules watching its call fire now, unless a sweep already
+        // did (a duplicate reply's call was judged by its first reply)
+        let pending = call.marks.watch & ~call.marks.fired
+        if pending != 0 && !pipeline.packet.rpc.duplicateReply, let flow = pipeline.messageFlow {
+            let latency = pipeline.packet.rpc.latency
+            for (bit, noReply) in rules.noReply.enumerated() where pending & (1 << UInt32(bit)) != 0 && latency > noReply.after {
+                fireNoReply(noReply.rule, after: noReply.after, key: CallKey(flow: flow.reversed, xid: pipeline.packet.rpc.xid), call)
+            }
+        }
+        if transactions {
+            transactionCount += 1
+            let time = pipeline.packet.rpc.frameTime != 0 ? pipeline.packet.rpc.frameTime : record.time
+            let id = EventIdentity.of(rule: "", time: time, frame: frame, message: message)
+            render(EventRenderer.Heading(kind: "event", id: id, rule: nil, timestamp: time), rule: -1, frame: frame,
+                   message: message, call: call, suppressionKey: nil)
+        }
+    }
+
+    private func judge(_ group: CompiledRules.Group, frame: UnsafeRawBufferPointer, message: Int,
+                       carried: (UInt64, UInt64), call: CallRecord?) {
+        var hits: [Int] = []
+        let record = pipeline.record
+        pipeline.withPacketInPlace(frame: frame) { packet, tape, bytes in
+            group.set.matches(inPlace: &packet, tape: &tape, message: bytes, record: record, carried: carried,
+                              scratch: &scratch) { i, _ in hits.append(group.rules[i]) }
+        }
+        guard !hits.isEmpty else { return }
+        let time = pipeline.packet.rpc.frameTime != 0 && pipeline.packet.layers.has(.rpc)
+            ? pipeline.packet.rpc.frameTime : record.time
+        for r in hits {
+            ruleHits[r] += 1
+            let rule = rules.rules[r]
+            let id = EventIdentity.of(rule: rule.name, time: time, frame: frame, message: message)
+            render(EventRenderer.Heading(kind: "alert", id: id, rule: rule, timestamp: time), rule: r, frame: frame,
+                   message: message, call: call, suppressionKey: rule.suppression.map { suppressionKey($0.keys, call: call, frame: frame) })
+        }
+    }
+
+    /// Hands the call's marks to its reply: the transaction rules' body comparisons it
+    /// satisfied, the no-reply rules watching it, its main op and file handle.
+    private func markCall(_ frame: UnsafeRawBufferPointer) {
+        var marks = CallMarks()
+        var watch = rules.watchAll
+        let record = pipeline.record
+        pipeline.withPacketInPlace(frame: frame) { packet, tape, bytes in
+            if rules.transaction.set.leafCount > 0 {
+                marks.leaves = rules.transaction.set.leafResults(&tape, message: bytes, scratch: &scratch)
+            }
+            if !rules.watch.isEmpty {
+                rules.watch.set.matches(inPlace: &packet, tape: &tape, message: bytes, record: record,
+                                        scratch: &scratch) { i, _ in watch |= rules.watchBits[i] }
+            }
+        }
+        marks.watch = watch
+        if watch != 0 || transactions {
+            pipeline.withMessageBytes(frame: frame) { bytes, _ in
+                let facts = NFSFacts(pipeline.packet.rpc, tape: pipeline.tape, bytes: bytes)
+                if let op = facts.mainOp { marks.mainOp = Int32(truncatingIfNeeded: op) }
+                if let fh = facts.fileHandle {
+                    marks.fileHandle = fh
+                    marks.hasFileHandle = true
+                }
+            }
+        }
+        guard marks != CallMarks() else { return }
+        pipeline.markCall { m in
+            // a retransmission adds to what the first call set
+            m.leaves.0 |= marks.leaves.0
+            m.leaves.1 |= marks.leaves.1
+            m.watch |= marks.watch
+            if m.mainOp < 0 { m.mainOp = marks.mainOp }
+            if !m.hasFileHandle {
+                m.fileHandle = marks.fileHandle
+                m.hasFileHandle = marks.hasFileHandle
+            }
+        }
+    }
+
+    // MARK: - No reply
+
+    /// Fires the no-reply rules whose deadline has passed by `now` for every outstanding call.
+    private func sweep(to now: Int64) {
+        guard now > sweptTo else { return }
+        pipeline.forEachWatchedCall { key, call, marks in
+            let pending = marks.watch & ~marks.fired
+            for (bit, noReply) in rules.noReply.enumerated() where pending & (1 << UInt32(bit)) != 0 {
+                if SaturatingTime.elapsed(from: call.time, to: now) >= noReply.after {
+                    fireNoReply(noReply.rule, after: noReply.after, key: key, call)
+                    marks.fired |= 1 << UInt32(bit)
+                }
+            }
+        }
+        sweptTo = now
+    }
+
+    private func fireNoReply(_ r: Int, after: Int64, key: CallKey, _ call: CallRecord) {
+        ruleHits[r] += 1
+        noReplies += 1
+        let rule = rules.rules[r]
+        let time = SaturatingTime.add(call.time, after)
+        let heading = EventRenderer.Heading(kind: "alert", id: EventIdentity.of(rule: rule.name, call: key, call), rule: rule,
+                                            timestamp: time)
+        renderer.noReplyEvent(heading, key: key, call: call, file: files.name(call.fileIndex))
+        var key2: String?
+        if let s = rule.suppression {
+            key2 = s.keys.map { k -> String in
+                switch k {
+                case .clientIP: key.flow.src.description
+                case .clientPort: String(key.flow.srcPort)
+                case .serverIP: key.flow.dst.description
+                case .serverPort: String(key.flow.dstPort)
+                case .action: EventRenderer.action(program: call.program, version: call.version, procedure: call.procedure,
+                                                   mainOp: call.marks.mainOp >= 0 ? Int64(call.marks.mainOp) : nil)
+                case .program: String(call.program)
+                case .version: String(call.version)
+                case .procedure: String(call.procedure)
+                case .uid: String(call.uid)
+                case .nfsStatus: ""
+                case .fileHandle: call.marks.hasFileHandle ? String(call.marks.fileHandle, radix: 16) : ""
+                }
+            }.joined(separator: "\u{1f}")
+        }
+        append(PendingEvent(time: time, index: call.index, message: 0, rule: r, id: heading.id, offset: 0, count: 0,
+                            suppressionKey: key2))
+    }
+
+    // MARK: - Rendering
+
+    private func render(_ heading: EventRenderer.Heading, rule: Int, frame: UnsafeRawBufferPointer, message: Int,
+                        call: CallRecord?, suppressionKey: String?) {
+        let record = pipeline.record
+        let flow = pipeline.messageFlow
+        let file = files.name(record.fileIndex)
+        pipeline.withPacketInPlace(frame: frame) { packet, tape, bytes in
+            renderer.packetEvent(heading, packet: &packet, tape: &tape, message: bytes, flow: flow, call: call,
+                                 record: record, messageOrdinal: message, file: file)
+        }
+        append(PendingEvent(time: heading.timestamp, index: record.index, message: message, rule: rule, id: heading.id,
+                            offset: 0, count: 0, suppressionKey: suppressionKey))
+    }
+
+    private func append(_ event: PendingEvent) {
+        var event = event
+        event.offset = output.bytes.count
+        output.bytes.append(contentsOf: renderer.out.bytes)
+        event.count = renderer.out.bytes.count
+        renderer.out.reset()
+        output.events.append(event)
+    }
+
+    /// The suppression key of a rule hit on the current packet.
+    private func suppressionKey(_ keys: [EventKey], call: CallRecord?, frame: UnsafeRawBufferPointer) -> String {
+        let packet = pipeline.packet
+        let flow = pipeline.messageFlow
+        let isCall = packet.layers.has(.rpc) && packet.rpc.isCall
+        let client = flow.map { isCall ? ($0.src, $0.srcPort) : ($0.dst, $0.dstPort) }
+        let server = flow.map { isCall ? ($0.dst, $0.dstPort) : ($0.src, $0.srcPort) }
+        var facts: NFSFacts?
+        func nfs() -> NFSFacts {
+            if let facts { return facts }
+            let f = pipeline.withMessageBytes(frame: frame) { bytes, _ in
+                NFSFacts(packet.rpc, tape: pipeline.tape, bytes: bytes)
+            }
+            facts = f
+            return f
+        }
+        let hasRPC = packet.layers.has(.rpc)
+        return keys.map { k -> String in
+            switch k {
+            case .clientIP: client.map { $0.0.description } ?? ""
+            case .clientPort: client.map { String($0.1) } ?? ""
+            case .serverIP: server.map { $0.0.description } ?? ""
+            case .serverPort: server.map { String($0.1) } ?? ""
+            case .action: hasRPC ? EventRenderer.action(packet.rpc, mainOp: nfs().mainOp ?? call.flatMap { $0.marks.mainOp >= 0 ? Int64($0.marks.mainOp) : nil }) : ""
+            case .program: hasRPC ? String(packet.rpc.program) : ""
+            case .version: hasRPC ? String(packet.rpc.version) : ""
+            case .procedure: hasRPC ? String(packet.rpc.procedure) : ""
+            case .uid: hasRPC ? String(isCall ? packet.rpc.credential.uid : call?.uid ?? 0) : ""
+            case .nfsStatus: nfs().statusName ?? nfs().status.map { String($0) } ?? ""
+            case .fileHandle: (nfs().fileHandle ?? (call?.marks.hasFileHandle == true ? call?.marks.fileHandle : nil)).map { String($0, radix: 16) } ?? ""
+            }
+        }.joined(separator: "\u{1f}")
+    }
+}
