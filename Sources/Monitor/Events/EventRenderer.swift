@@ -3,11 +3,17 @@ import PacketTrace
 import Track
 
 /// Writes events as ECS-aligned JSON lines (DESIGN.md "Events") straight into a reused
-/// buffer. A line is left open after its `pktt` object's last member: the writer closes it,
-/// adding how many events suppression held back (`EventWriter`).
+/// buffer, with no closure or string built per member. A line is left open after its `pktt`
+/// object's last member: the writer closes it, adding how many events suppression held back
+/// (`EventWriter`).
 struct EventRenderer {
     var out = TextBuffer(descriptor: -1, flushAt: .max)
     private var time = TimeText()
+    /// Names worked out once: `event.action` per program, version, procedure and main op, and
+    /// NFSv4 op names (a String built per event costs more than the rest of its line).
+    private var actions: [UInt64: String] = [:]
+    private var opNames: [String?] = Array(repeating: nil, count: 128)
+    private var callbackOpNames: [String?] = Array(repeating: nil, count: 32)
 
     /// What an event is about, apart from the packet.
     struct Heading {
@@ -21,147 +27,134 @@ struct EventRenderer {
     /// An event about the current packet of a pipeline (a rule hit, or a transaction).
     mutating func packetEvent(_ h: Heading, packet: inout Packet, tape: inout Tape, message: UnsafeRawBufferPointer,
                               flow: FlowKey?, call: CallRecord?, record: PacketRecord, messageOrdinal: Int, file: String) {
-        begin(h)
         let hasRPC = packet.layers.has(.rpc)
         let rpc = packet.rpc
         var facts = hasRPC ? NFSFacts(rpc, tape: tape, bytes: message) : NFSFacts()
-        if hasRPC && !rpc.isCall, let call, call.marks.hasFileHandle, facts.fileHandle == nil {
-            facts.fileHandle = call.marks.fileHandle
+        if hasRPC && !rpc.isCall, let call {
+            if facts.fileHandle == nil && call.marks.hasFileHandle { facts.fileHandle = call.marks.fileHandle }
+            if facts.mainOp == nil && call.marks.mainOp >= 0 { facts.mainOp = Int64(call.marks.mainOp) }
         }
-        if hasRPC && !rpc.isCall, let call, facts.mainOp == nil, call.marks.mainOp >= 0 {
-            facts.mainOp = Int64(call.marks.mainOp)
+        begin(h)
+        out.openObject("event")
+        out.field("kind", h.kind)
+        appendID(h.id)
+        if hasRPC {
+            out.field("action", action(rpc, mainOp: facts.mainOp))
+            out.field("outcome", rpc.isCall ? "unknown" : (!rpc.isSuccess || (facts.status ?? 0) != 0) ? "failure" : "success")
         }
-        var start: String?, end: String?
+        if let rule = h.rule { out.field("severity", rule.severity.number) }
         if hasRPC && !rpc.isCall && rpc.callSeen {
-            let at = rpc.frameTime == 0 ? record.time : rpc.frameTime
-            start = timeText(at &- rpc.latency)
-            end = timeText(at)
+            let end = rpc.frameTime == 0 ? record.time : rpc.frameTime
+            out.field("duration", rpc.latency)
+            appendTime("start", end &- rpc.latency)
+            appendTime("end", end)
         }
-        // event.*
-        out.object("event") { o in
-            o.field("kind", h.kind)
-            o.key("id")
-            Self.appendID(h.id, to: &o)
-            if hasRPC { o.field("action", Self.action(rpc, mainOp: facts.mainOp)) }
-            if hasRPC {
-                o.field("outcome", rpc.isCall ? "unknown" : (!rpc.isSuccess || (facts.status ?? 0) != 0) ? "failure" : "success")
-            }
-            if let rule = h.rule { o.field("severity", rule.severity.number) }
-            if let start, let end {
-                o.field("duration", rpc.latency)
-                o.field("start", start)
-                o.field("end", end)
-            }
-        }
+        out.jsonEndObject()
         heading(h)
         endpoints(flow: flow, packet: &packet, isCall: hasRPC && rpc.isCall, hasRPC: hasRPC)
         if hasRPC {
-            out.object("rpc") { o in
-                o.key("xid")
-                Self.appendHex8(rpc.xid, to: &o)
-                o.field("type", rpc.isCall ? "call" : "reply")
-                if rpc.isCall || rpc.callSeen {
-                    o.field("program", rpc.program)
-                    o.field("version", rpc.version)
-                    o.field("procedure", rpc.procedure)
-                }
-                if !rpc.isCall { o.field("status", rpc.isSuccess ? "success" : RPCConstants.statusText(rpc).lowercased()) }
-                let flavor = rpc.isCall ? rpc.credential.flavor : (call?.credentialFlavor ?? rpc.credential.flavor)
-                if rpc.isCall || rpc.callSeen { o.field("auth_flavor", Self.flavorName(flavor)) }
-                if flavor == RPCConstants.authSys && (rpc.isCall || call != nil) {
-                    o.object("cred") { c in
-                        c.field("uid", rpc.isCall ? rpc.credential.uid : call?.uid ?? 0)
-                        c.field("gid", rpc.isCall ? rpc.credential.gid : call?.gid ?? 0)
-                        if rpc.isCall, rpc.credential.machineName.count > 0, rpc.credential.machineName.end <= message.count {
-                            c.key("machinename")
-                            c.appendJSONString(String(decoding: UnsafeRawBufferPointer(rebasing:
-                                message[rpc.credential.machineName.offset..<rpc.credential.machineName.end]), as: UTF8.self))
-                        }
-                    }
-                }
-                if !rpc.isCall && rpc.callSeen { o.field("latency_us", rpc.latency / 1000) }
-                if rpc.retransmission { o.field("retransmission", true) }
-                if rpc.duplicateReply { o.field("duplicate_reply", true) }
-                if !rpc.isCall && !rpc.callSeen { o.field("orphan_reply", true) }
+            out.openObject("rpc")
+            appendHex8("xid", rpc.xid)
+            out.field("type", rpc.isCall ? "call" : "reply")
+            if rpc.isCall || rpc.callSeen {
+                out.field("program", rpc.program)
+                out.field("version", rpc.version)
+                out.field("procedure", rpc.procedure)
             }
-            if rpc.program == nfsProgram || isCallbackProgram(rpc.program) {
-                nfs(rpc, facts: facts, tape: tape)
+            if !rpc.isCall { out.field("status", rpc.isSuccess ? "success" : RPCConstants.statusText(rpc).lowercased()) }
+            let flavor = rpc.isCall ? rpc.credential.flavor : (call?.credentialFlavor ?? rpc.credential.flavor)
+            if rpc.isCall || rpc.callSeen { out.field("auth_flavor", Self.flavorName(flavor)) }
+            if flavor == RPCConstants.authSys && (rpc.isCall || call != nil) {
+                out.openObject("cred")
+                out.field("uid", rpc.isCall ? rpc.credential.uid : call?.uid ?? 0)
+                out.field("gid", rpc.isCall ? rpc.credential.gid : call?.gid ?? 0)
+                let name = rpc.credential.machineName
+                if rpc.isCall, name.count > 0, name.end <= message.count {
+                    out.key("machinename")
+                    out.appendJSONString(bytes: UnsafeRawBufferPointer(rebasing: message[name.offset..<name.end]))
+                }
+                out.jsonEndObject()
             }
+            if !rpc.isCall && rpc.callSeen { out.field("latency_us", rpc.latency / 1000) }
+            if rpc.retransmission { out.field("retransmission", true) }
+            if rpc.duplicateReply { out.field("duplicate_reply", true) }
+            if !rpc.isCall && !rpc.callSeen { out.field("orphan_reply", true) }
+            out.jsonEndObject()
+            if rpc.program == nfsProgram || isCallbackProgram(rpc.program) { nfs(rpc, facts: facts, tape: tape) }
         }
-        pktt(file: file, record: record, messageOrdinal: messageOrdinal, callIndex: hasRPC && rpc.callSeen ? rpc.callIndex : nil)
+        pktt(file: file, index: record.index, frame: record.frame, messageOrdinal: messageOrdinal,
+             callIndex: hasRPC && rpc.callSeen ? rpc.callIndex : nil)
     }
 
     /// A no-reply rule's event: a call still unanswered `rule.noReplyAfter` after it was sent.
     mutating func noReplyEvent(_ h: Heading, key: CallKey, call: CallRecord, file: String) {
-        begin(h)
         let mainOp: Int64? = call.marks.mainOp >= 0 ? Int64(call.marks.mainOp) : nil
-        let start = timeText(call.time)
-        out.object("event") { o in
-            o.field("kind", h.kind)
-            o.key("id")
-            Self.appendID(h.id, to: &o)
-            o.field("action", Self.action(program: call.program, version: call.version, procedure: call.procedure, mainOp: mainOp))
-            o.field("outcome", "unknown")
-            o.field("reason", "no reply")
-            if let rule = h.rule { o.field("severity", rule.severity.number) }
-            o.field("start", start)
-        }
+        begin(h)
+        out.openObject("event")
+        out.field("kind", h.kind)
+        appendID(h.id)
+        out.field("action", action(program: call.program, version: call.version, procedure: call.procedure, mainOp: mainOp))
+        out.field("outcome", "unknown")
+        out.field("reason", "no reply")
+        if let rule = h.rule { out.field("severity", rule.severity.number) }
+        appendTime("start", call.time)
+        out.jsonEndObject()
         heading(h)
         endpoint("client", key.flow.src, key.flow.srcPort)
         endpoint("server", key.flow.dst, key.flow.dstPort)
         network(proto: key.flow.proto, program: call.program)
-        out.object("rpc") { o in
-            o.key("xid")
-            Self.appendHex8(key.xid, to: &o)
-            o.field("type", "call")
-            o.field("program", call.program)
-            o.field("version", call.version)
-            o.field("procedure", call.procedure)
-            o.field("auth_flavor", Self.flavorName(call.credentialFlavor))
-            if call.credentialFlavor == RPCConstants.authSys {
-                o.object("cred") { c in
-                    c.field("uid", call.uid)
-                    c.field("gid", call.gid)
-                }
-            }
+        out.openObject("rpc")
+        appendHex8("xid", key.xid)
+        out.field("type", "call")
+        out.field("program", call.program)
+        out.field("version", call.version)
+        out.field("procedure", call.procedure)
+        out.field("auth_flavor", Self.flavorName(call.credentialFlavor))
+        if call.credentialFlavor == RPCConstants.authSys {
+            out.openObject("cred")
+            out.field("uid", call.uid)
+            out.field("gid", call.gid)
+            out.jsonEndObject()
         }
+        out.jsonEndObject()
         if call.program == nfsProgram {
-            out.object("nfs") { o in
-                o.field("version", call.version)
-                if call.minorVersion >= 0 { o.field("minor_version", call.minorVersion) }
-                if let mainOp { o.field("op", XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: mainOp))) }
-                if call.marks.hasFileHandle {
-                    o.object("fh") { f in
-                        f.key("hash")
-                        Self.appendHex8(call.marks.fileHandle, to: &f)
-                    }
-                }
-            }
+            out.openObject("nfs")
+            out.field("version", call.version)
+            if call.minorVersion >= 0 { out.field("minor_version", call.minorVersion) }
+            if let mainOp { out.field("op", opName(mainOp, callback: false)) }
+            if call.marks.hasFileHandle { fileHandle(call.marks.fileHandle) }
+            out.jsonEndObject()
         }
-        pktt(file: file, record: nil, frame: call.frame, index: call.index, messageOrdinal: 0, callIndex: nil)
+        pktt(file: file, index: call.index, frame: call.frame, messageOrdinal: 0, callIndex: nil)
     }
 
     // MARK: - Parts
 
     private mutating func begin(_ h: Heading) {
         out.jsonBeginObject()
-        out.field("@timestamp", timeText(h.timestamp))
+        appendTime("@timestamp", h.timestamp)
     }
 
     private mutating func heading(_ h: Heading) {
-        if let rule = h.rule {
-            out.object("rule") { $0.field("name", rule.name) }
-            out.object("log") { $0.field("level", rule.severity.rawValue) }
-        }
+        guard let rule = h.rule else { return }
+        out.openObject("rule")
+        out.field("name", rule.name)
+        out.jsonEndObject()
+        out.openObject("log")
+        out.field("level", rule.severity.rawValue)
+        out.jsonEndObject()
     }
 
     private mutating func endpoints(flow: FlowKey?, packet: inout Packet, isCall: Bool, hasRPC: Bool) {
         if let flow {
             // the message's own direction: a call goes client to server
-            let (c, s) = isCall ? (flow.src, flow.dst) : (flow.dst, flow.src)
-            let (cp, sp) = isCall ? (flow.srcPort, flow.dstPort) : (flow.dstPort, flow.srcPort)
-            endpoint("client", c, cp)
-            endpoint("server", s, sp)
+            if isCall {
+                endpoint("client", flow.src, flow.srcPort)
+                endpoint("server", flow.dst, flow.dstPort)
+            } else {
+                endpoint("client", flow.dst, flow.dstPort)
+                endpoint("server", flow.src, flow.srcPort)
+            }
             network(proto: flow.proto, program: hasRPC ? packet.rpc.program : nil)
             return
         }
@@ -180,81 +173,117 @@ struct EventRenderer {
     }
 
     private mutating func endpoint(_ name: String, _ address: IPAddress, _ port: UInt16) {
-        out.object(name) { o in
-            o.field("ip", address.description)
-            if port != 0 { o.field("port", port) }
-        }
+        out.openObject(name)
+        out.key("ip")
+        out.appendJSONAddress(address)
+        if port != 0 { out.field("port", port) }
+        out.jsonEndObject()
     }
 
     private mutating func network(proto: UInt8, program: UInt32?) {
-        out.object("network") { o in
-            o.field("transport", proto == IPProtocol.tcp ? "tcp" : proto == IPProtocol.udp ? "udp" : "rdma")
-            if let program { o.field("protocol", Self.protocolName(program)) }
-        }
+        out.openObject("network")
+        out.field("transport", proto == IPProtocol.tcp ? "tcp" : proto == IPProtocol.udp ? "udp" : "rdma")
+        if let program { out.field("protocol", Self.protocolName(program)) }
+        out.jsonEndObject()
     }
 
     private mutating func nfs(_ rpc: RPC, facts: NFSFacts, tape: Tape) {
-        out.object("nfs") { o in
-            o.field("version", rpc.version)
-            if rpc.minorVersion >= 0 { o.field("minor_version", rpc.minorVersion) }
-            if !facts.ops.isEmpty {
-                o.key("ops")
-                o.jsonBeginArray()
-                for (i, op) in facts.ops.enumerated() {
-                    if i > 0 { o.append(byte: UInt8(ascii: ",")) }
-                    o.appendJSONString(XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: op), callback: facts.callback))
+        out.openObject("nfs")
+        out.field("version", rpc.version)
+        if rpc.minorVersion >= 0 { out.field("minor_version", rpc.minorVersion) }
+        if let compound = facts.compound {
+            out.key("ops")
+            out.jsonBeginArray()
+            var i = compound.array + 1, first = true
+            let end = Int(tape[compound.array].value)
+            while i < end {
+                if let (_, op) = XDRCompound.opcode(tape, element: i) {
+                    if !first { out.append(byte: UInt8(ascii: ",")) }
+                    first = false
+                    out.appendJSONString(opName(op, callback: facts.callback))
                 }
-                o.jsonEndArray()
+                i = tape.next(after: i)
             }
-            if let status = facts.status {
-                o.field("status", facts.statusName ?? String(status))
-                o.field("status_code", status)
-            }
-            if let op = facts.failedOp, let index = facts.failedIndex {
-                o.field("failed_op", XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: op), callback: facts.callback))
-                o.field("failed_op_index", index)
-            }
-            if let fh = facts.fileHandle {
-                o.object("fh") { f in
-                    f.key("hash")
-                    Self.appendHex8(fh, to: &f)
-                }
-            }
+            out.jsonEndArray()
         }
+        if let status = facts.status {
+            if let name = facts.statusName { out.field("status", name) } else { out.field("status", String(status)) }
+            out.field("status_code", status)
+        }
+        if let op = facts.failedOp, let index = facts.failedIndex {
+            out.field("failed_op", opName(op, callback: facts.callback))
+            out.field("failed_op_index", index)
+        }
+        if let fh = facts.fileHandle { fileHandle(fh) }
+        out.jsonEndObject()
     }
 
-    private mutating func pktt(file: String, record: PacketRecord?, frame: Int? = nil, index: Int? = nil,
-                               messageOrdinal: Int, callIndex: Int?) {
+    private mutating func fileHandle(_ hash: UInt32) {
+        out.openObject("fh")
+        appendHex8("hash", hash)
+        out.jsonEndObject()
+    }
+
+    private mutating func pktt(file: String, index: Int, frame: Int, messageOrdinal: Int, callIndex: Int?) {
         out.openObject("pktt")
         out.field("file", file)
-        out.field("index", record?.index ?? index ?? 0)
-        out.field("frame", record?.frame ?? frame ?? 0)
+        out.field("index", index)
+        out.field("frame", frame)
         if messageOrdinal > 0 { out.field("message", messageOrdinal) }
         // the call's index, not its frame: a rotated set numbers frames per file
         if let callIndex { out.field("call_index", callIndex) }
     }
 
-    /// RFC 3339 UTC, microseconds (nanoseconds when the capture has them).
-    private mutating func timeText(_ ns: Int64) -> String {
+    /// `"name":"2026-05-04T10:21:33.514179Z"`: RFC 3339 UTC, microseconds (nanoseconds when the
+    /// capture has them).
+    private mutating func appendTime(_ name: String, _ ns: Int64) {
         let (s, f) = ns.quotientAndRemainder(dividingBy: 1_000_000_000)
         let (seconds, fraction) = f < 0 ? (s - 1, f + 1_000_000_000) : (s, f)
-        var text = TextBuffer(descriptor: -1, flushAt: .max)
-        time.appendRFC3339(seconds: seconds, nanoseconds: UInt32(fraction), to: &text)
-        return text.take()
+        out.key(name)
+        out.append(byte: UInt8(ascii: "\""))
+        time.appendRFC3339(seconds: seconds, nanoseconds: UInt32(fraction), to: &out)
+        out.append(byte: UInt8(ascii: "\""))
+    }
+
+    private mutating func appendID(_ id: UInt64) {
+        out.key("id")
+        out.append(byte: UInt8(ascii: "\""))
+        out.appendHexDigits(id, digits: 16)
+        out.append(byte: UInt8(ascii: "\""))
+    }
+
+    private mutating func appendHex8(_ name: String, _ v: UInt32) {
+        out.key(name)
+        out.append(byte: UInt8(ascii: "\""))
+        out.appendHexDigits(UInt64(v), digits: 8)
+        out.append(byte: UInt8(ascii: "\""))
     }
 
     // MARK: - Names
 
-    static func appendID(_ id: UInt64, to o: inout TextBuffer) {
-        o.append(byte: UInt8(ascii: "\""))
-        o.appendHexDigits(id, digits: 16)
-        o.append(byte: UInt8(ascii: "\""))
+    private mutating func action(_ rpc: RPC, mainOp: Int64?) -> String {
+        guard rpc.isCall || rpc.callSeen else { return "rpc.reply" }
+        return action(program: rpc.program, version: rpc.version, procedure: rpc.procedure, mainOp: mainOp)
     }
 
-    static func appendHex8(_ v: UInt32, to o: inout TextBuffer) {
-        o.append(byte: UInt8(ascii: "\""))
-        o.appendHexDigits(UInt64(v), digits: 8)
-        o.append(byte: UInt8(ascii: "\""))
+    private mutating func action(program: UInt32, version: UInt32, procedure: UInt32, mainOp: Int64?) -> String {
+        // programs and versions are 32 bits from the wire: the key mixes them, a hit is checked
+        let op = mainOp.map { UInt64(truncatingIfNeeded: $0) & 0xffff } ?? 0xffff
+        let key = UInt64(program) << 32 ^ UInt64(version & 0xff) << 24 ^ UInt64(procedure & 0xff) << 16 ^ op
+        if version < 256, procedure < 256, let known = actions[key] { return known }
+        let text = Self.action(program: program, version: version, procedure: procedure, mainOp: mainOp)
+        if version < 256, procedure < 256, actions.count < 4096 { actions[key] = text }
+        return text
+    }
+
+    private mutating func opName(_ op: Int64, callback: Bool) -> String {
+        let i = Int(truncatingIfNeeded: op)
+        let count = callback ? callbackOpNames.count : opNames.count
+        guard i >= 0, i < count else { return XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: op), callback: callback) }
+        if let name = callback ? callbackOpNames[i] : opNames[i] { return name }
+        let name = XDRCompound.nfs4OpName(UInt32(i), callback: callback)
+        if callback { callbackOpNames[i] = name } else { opNames[i] = name }
+        return name
     }
 
     /// `nfs.GETATTR` (an NFSv4 compound by its main op), `mount.MNT`, `rpc.100099.3`.
@@ -266,8 +295,7 @@ struct EventRenderer {
     static func action(program: UInt32, version: UInt32, procedure: UInt32, mainOp: Int64?) -> String {
         let proto = protocolName(program)
         if let mainOp, program == nfsProgram || isCallbackProgram(program) {
-            return proto + "." + XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: mainOp),
-                                                       callback: isCallbackProgram(program))
+            return proto + "." + XDRCompound.nfs4OpName(UInt32(truncatingIfNeeded: mainOp), callback: isCallbackProgram(program))
         }
         if let name = XDRCatalogue.procedureName(program: program, version: version, procedure: procedure) {
             return proto + "." + name

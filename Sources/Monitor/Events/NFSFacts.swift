@@ -3,7 +3,8 @@ import Decode
 /// What an event says about an NFS message, read once from its tape and the compound analysis
 /// Decode already does (DESIGN.md: facts derived from a message are computed once, in Decode).
 struct NFSFacts {
-    var ops: [Int64] = []
+    /// The compound's analysis (NFSv4), whose ops array the event lists.
+    var compound: NFSCompoundAnalysis?
     var callback = false
     var mainOp: Int64?
     var status: Int64?
@@ -19,14 +20,9 @@ struct NFSFacts {
         guard rpc.isCall || rpc.callSeen else { return }
         if let compound = NFSCompoundAnalysis.analyse(tape: tape, program: rpc.program, version: rpc.version,
                                                       procedure: rpc.procedure, isReply: !rpc.isCall) {
+            self.compound = compound
             callback = compound.isCallback
             mainOp = compound.mainOp
-            var i = compound.array + 1
-            let end = Int(tape[compound.array].value)
-            while i < end, ops.count < 256 {
-                if let (_, op) = XDRCompound.opcode(tape, element: i) { ops.append(op) }
-                i = tape.next(after: i)
-            }
             if let entry = compound.statusEntry { setStatus(tape[entry]) }
             failedOp = compound.failedOp
             failedIndex = compound.failedIndex

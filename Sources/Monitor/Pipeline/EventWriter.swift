@@ -9,7 +9,10 @@ final class EventWriter: @unchecked Sendable {
     let queue = DispatchQueue(label: "pktt.writer")
     private let output: EventOutput
     private let rules: CompiledRules
-    private var heap = EventHeap()
+    /// Per worker, its outputs not yet written, each with its events sorted, and where the
+    /// first one stands: the writer merges their heads.
+    private var queues: [[WorkerOutput]]
+    private var cursors: [Int]
     private var watermarks: [Int64]
     private var finished: [Bool]
     private var workerCounters: [MonitorCounters]
@@ -32,6 +35,8 @@ final class EventWriter: @unchecked Sendable {
     init(output: EventOutput, rules: CompiledRules, workers: Int) {
         self.output = output
         self.rules = rules
+        queues = Array(repeating: [], count: workers)
+        cursors = Array(repeating: 0, count: workers)
         watermarks = Array(repeating: .min, count: workers)
         finished = Array(repeating: false, count: workers)
         workerCounters = Array(repeating: MonitorCounters(), count: workers)
@@ -40,9 +45,7 @@ final class EventWriter: @unchecked Sendable {
 
     /// A worker's batch of events (on the writer's queue).
     func take(_ o: WorkerOutput) {
-        for e in o.events {
-            heap.push(e, Array(o.bytes[e.offset..<(e.offset + e.count)]))
-        }
+        if !o.events.isEmpty { queues[o.worker].append(o) }
         watermarks[o.worker] = max(watermarks[o.worker], o.watermark)
         workerCounters[o.worker] = o.counters
         ruleHits[o.worker] = o.ruleHits
@@ -51,17 +54,32 @@ final class EventWriter: @unchecked Sendable {
         if finished.allSatisfy({ $0 }) { done.signal() }
     }
 
-    /// Writes every event no worker can still precede.
+    /// Writes every event no worker can still precede, earliest first.
     private func release() {
         let through = watermarks.min() ?? .min
-        while let first = heap.first, first.time <= through {
-            let (event, line) = heap.pop()!
-            emit(event, line)
+        while true {
+            var best = -1
+            var bestEvent: PendingEvent?
+            for w in queues.indices {
+                guard let head = queues[w].first else { continue }
+                let e = head.events[cursors[w]]
+                if e.time <= through, bestEvent.map({ e < $0 }) ?? true {
+                    best = w
+                    bestEvent = e
+                }
+            }
+            guard let event = bestEvent else { break }
+            queues[best][0].bytes.withUnsafeBufferPointer { emit(event, UnsafeBufferPointer(rebasing: $0[event.offset..<(event.offset + event.count)])) }
+            cursors[best] += 1
+            if cursors[best] == queues[best][0].events.count {
+                queues[best].removeFirst()
+                cursors[best] = 0
+            }
         }
         flush()
     }
 
-    private func emit(_ event: PendingEvent, _ line: [UInt8]) {
+    private func emit(_ event: PendingEvent, _ line: UnsafeBufferPointer<UInt8>) {
         var held = 0
         if event.rule >= 0, let key = event.suppressionKey, let s = rules.rules[event.rule].suppression {
             let k = SuppressionKey(rule: event.rule, key: key)
@@ -77,8 +95,8 @@ final class EventWriter: @unchecked Sendable {
         counters.events += 1
         lines.append(contentsOf: line)
         if held > 0 {
-            lines.append(contentsOf: Array(",\"suppressed\":".utf8))
-            lines.append(contentsOf: Array(String(held).utf8))
+            lines.append(contentsOf: ",\"suppressed\":".utf8)
+            lines.append(contentsOf: String(held).utf8)
         }
         lines.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}"), 0x0a])
         lineCount += 1

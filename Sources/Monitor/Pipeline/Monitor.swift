@@ -157,6 +157,7 @@ public final class Monitor: @unchecked Sendable {
         reading: while !stopping.load(ordering: .relaxed) {
             switch source.next() {
             case .record(let r):
+                if source.hasNotices { report(source.takeNotices()) }
                 let time = r.time
                 if time > clock { clock = time }
                 PacketDecoder.decode(r.data, linkType: r.linkType, originalLength: r.originalLength, into: &probe)

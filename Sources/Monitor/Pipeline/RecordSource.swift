@@ -45,6 +45,9 @@ final class RecordSource: @unchecked Sendable {
     private var notices: [SourceNotice] = []
     private var reportedErrors = Set<Int>()
     private var streamEnded = false
+    /// The file index of the last record a follower gave: a new one means a new file, whose
+    /// notices (its name) must be reported before its records are judged.
+    private var lastFileIndex = -1
     /// Whether the run ends at the end of the data (files, stdin), or goes on until stopped.
     let ends: Bool
     /// A name for `pktt.file` when the source has no files (stdin, an interface).
@@ -106,7 +109,13 @@ final class RecordSource: @unchecked Sendable {
             }
         case .follow(let follower):
             do {
-                if let r = try follower.next() { return .record(r) }
+                if let r = try follower.next() {
+                    if r.fileIndex != lastFileIndex {
+                        lastFileIndex = r.fileIndex
+                        collect(follower)
+                    }
+                    return .record(r)
+                }
                 collect(follower)
                 return .idle
             } catch {
@@ -163,6 +172,8 @@ final class RecordSource: @unchecked Sendable {
         guard case .live(let capture) = kind, let s = capture.statistics() else { return nil }
         return (Int(clamping: s.dropped), Int(clamping: s.interfaceDropped))
     }
+
+    var hasNotices: Bool { !notices.isEmpty }
 
     func takeNotices() -> [SourceNotice] {
         defer { notices.removeAll() }

@@ -21,6 +21,8 @@ final class Worker: @unchecked Sendable {
     private var sweptTo = Int64.min
     /// Capture time of the last batch's clock.
     private var clock = Int64.min
+    /// The name of the file events came from last (a lock and a lookup saved per event).
+    private var fileCache: (index: Int, name: String) = (-1, "")
 
     init(id: Int, rules: CompiledRules, transactions: Bool, limits: Limits, files: FileNames) {
         self.id = id
@@ -37,8 +39,11 @@ final class Worker: @unchecked Sendable {
     /// `clock`: the capture time the reader had reached when it sent the batch; `idle`: the
     /// reader has nothing more for now (judge what is due, so that events are not held back).
     func process(_ batch: RecordBatch, clock: Int64, idle: Bool, finished: Bool) -> WorkerOutput {
-        output.events.removeAll(keepingCapacity: true)
-        output.bytes.removeAll(keepingCapacity: true)
+        // the last batch's arrays went to the writer: start new ones at a size that rarely grows
+        output.events = []
+        output.events.reserveCapacity(batch.count)
+        output.bytes = []
+        output.bytes.reserveCapacity(64 << 10)
         for i in 0..<batch.count {
             let entry = batch.entries[i]
             batch.withBytes(of: i) { frame in
@@ -63,6 +68,8 @@ final class Worker: @unchecked Sendable {
             output.watermark = self.clock
         }
         if finished { output.watermark = .max }
+        // the writer merges workers' events by time: each output comes sorted
+        output.events.sort { $0 < $1 }
         var counters = MonitorCounters()
         counters.read(pipeline)
         counters.noReplies = noReplies
@@ -195,7 +202,7 @@ final class Worker: @unchecked Sendable {
         let time = SaturatingTime.add(call.time, after)
         let heading = EventRenderer.Heading(kind: "alert", id: EventIdentity.of(rule: rule.name, call: key, call), rule: rule,
                                             timestamp: time)
-        renderer.noReplyEvent(heading, key: key, call: call, file: files.name(call.fileIndex))
+        renderer.noReplyEvent(heading, key: key, call: call, file: fileName(call.fileIndex))
         var key2: String?
         if let s = rule.suppression {
             key2 = s.keys.map { k -> String in
@@ -225,13 +232,22 @@ final class Worker: @unchecked Sendable {
                         call: CallRecord?, suppressionKey: String?) {
         let record = pipeline.record
         let flow = pipeline.messageFlow
-        let file = files.name(record.fileIndex)
+        let file = fileName(record.fileIndex)
         pipeline.withPacketInPlace(frame: frame) { packet, tape, bytes in
             renderer.packetEvent(heading, packet: &packet, tape: &tape, message: bytes, flow: flow, call: call,
                                  record: record, messageOrdinal: message, file: file)
         }
         append(PendingEvent(time: heading.timestamp, index: record.index, message: message, rule: rule, id: heading.id,
                             offset: 0, count: 0, suppressionKey: suppressionKey))
+    }
+
+    private func fileName(_ index: Int) -> String {
+        if fileCache.index != index {
+            let name = files.name(index)
+            if name.isEmpty { return name }
+            fileCache = (index, name)
+        }
+        return fileCache.name
     }
 
     private func append(_ event: PendingEvent) {

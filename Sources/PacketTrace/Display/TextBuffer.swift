@@ -1,3 +1,5 @@
+import Decode
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -38,18 +40,23 @@ public struct TextBuffer {
     }
 
     mutating func appendDecimal(_ value: UInt64, minimumDigits: Int = 1) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value
-        var count = 0
+        if value < 10 && minimumDigits <= 1 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // digits from the right into a stack buffer, then one contiguous append (a slice of it
+        // would take the generic element-by-element path)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { d in
+            var n = value
+            var i = d.count
+            let first = max(0, d.count - min(minimumDigits, d.count))
             repeat {
-                d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                i -= 1
+                d[i] = UInt8(ascii: "0") + UInt8(n % 10)
                 n /= 10
-                count += 1
-            } while n > 0 || count < minimumDigits
-            bytes.append(contentsOf: d[(20 - count)...])
+            } while n > 0 || i > first
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i...]))
         }
     }
 
@@ -79,8 +86,30 @@ public struct TextBuffer {
 
     /// A JSON string literal with the escapes RFC 8259 requires.
     public mutating func appendJSONString(_ s: String) {
+        var s = s
+        s.withUTF8 { appendJSONString(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Bytes from the wire as a JSON string: quotes and control characters escaped, and bytes
+    /// that are not UTF-8 replaced by U+FFFD (a JSON text is UTF-8, RFC 8259 section 8.1).
+    public mutating func appendJSONString(bytes utf8: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
+        // most strings are plain ASCII with nothing to escape: one copy of the whole
+        if !utf8.contains(where: { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: utf8)
+        } else {
+            var text = utf8.contains(where: { $0 >= 0x80 }) ? String(decoding: utf8, as: UTF8.self) : ""
+            if text.isEmpty {
+                escape(utf8)
+            } else {
+                text.withUTF8 { escape(UnsafeRawBufferPointer($0)) }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ utf8: UnsafeRawBufferPointer) {
+        for c in utf8 {
             switch c {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(c)
             case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(c)
@@ -93,6 +122,12 @@ public struct TextBuffer {
             default: bytes.append(c)
             }
         }
+    }
+
+    /// An IP address as a JSON string, written in place.
+    public mutating func appendJSONAddress(_ address: IPAddress) {
+        bytes.append(UInt8(ascii: "\""))
+        address.write(into: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
