@@ -207,6 +207,10 @@ public struct PacketPipeline {
         return rpc.markCall(CallKey(flow: flow, xid: packet.rpc.xid), body)
     }
 
+    /// Watched calls that expired unanswered (`XIDTable.expiredWatched`).
+    public var hasExpiredWatchedCalls: Bool { rpc.hasExpiredWatchedCalls }
+    public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] { rpc.takeExpiredWatchedCalls() }
+
     /// See `XIDTable.forEachWatched`.
     public mutating func forEachWatchedCall(_ body: (CallKey, CallRecord, inout CallMarks) -> Void) {
         rpc.forEachWatchedCall(body)

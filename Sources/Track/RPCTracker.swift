@@ -49,6 +49,11 @@ public struct RPCTracker {
         pairing.xids.mark(key, body)
     }
 
+    public var hasExpiredWatchedCalls: Bool { !pairing.xids.expiredWatched.isEmpty }
+    public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] {
+        pairing.xids.takeExpiredWatched()
+    }
+
     /// See `XIDTable.forEachWatched`.
     public mutating func forEachWatchedCall(_ body: (CallKey, CallRecord, inout CallMarks) -> Void) {
         pairing.xids.forEachWatched(body)

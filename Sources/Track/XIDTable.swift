@@ -200,11 +200,21 @@ public struct XIDTable {
         lastSweep = now
         let age = limits.maximumAgeNanoseconds
         var lost = 0
-        statistics.expiredUnanswered += calls.removeAll { _, c in
+        var watched: [(key: CallKey, call: CallRecord)] = []
+        statistics.expiredUnanswered += calls.removeAll { key, c in
             guard SaturatingTime.elapsed(from: c.time, to: now) > age else { return false }
-            if c.marks.watch & ~c.marks.fired != 0 { lost += 1 }
+            if c.marks.watch & ~c.marks.fired != 0 {
+                // unanswered past the longest wait there is: its no-reply rules are owed an
+                // answer, handed on rather than forgotten (bounded)
+                if expiredWatched.count + watched.count < Self.expiredWatchedCapacity {
+                    watched.append((key, c))
+                } else {
+                    lost += 1
+                }
+            }
             return true
         }
+        expiredWatched += watched
         statistics.watchedLost += lost
     }
 
@@ -227,6 +237,16 @@ public struct XIDTable {
             statistics.watchedLost += lost
         }
         statistics.evictedForSpace += removed
+    }
+
+    /// Calls a no-reply rule watched that expired unanswered (`maximumAgeNanoseconds`), for
+    /// the watcher to judge (`takeExpiredWatched`); at most `expiredWatchedCapacity` wait.
+    public private(set) var expiredWatched: [(key: CallKey, call: CallRecord)] = []
+    public static let expiredWatchedCapacity = 1 << 16
+
+    public mutating func takeExpiredWatched() -> [(key: CallKey, call: CallRecord)] {
+        defer { expiredWatched = [] }
+        return expiredWatched
     }
 
     /// Changes the marks of the outstanding call `key`; false when it is not in the table.

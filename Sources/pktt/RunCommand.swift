@@ -106,6 +106,9 @@ struct RunCommand: ParsableCommand {
         configuration.output = output
         do {
             let interval = try DurationText.nanoseconds(statsInterval)
+            guard interval == 0 || interval >= 1_000_000_000 else {
+                throw RuleError("at least 1s (or 0: only the final statistics)")
+            }
             configuration.statisticsInterval = interval > 0 ? Double(interval) / 1e9 : nil
         } catch {
             throw ValidationError("--stats-interval: \(error)")
@@ -132,10 +135,16 @@ struct RunCommand: ParsableCommand {
         let signals = RunSignals(monitor)
         let summary = monitor.run()
         signals.cancel()
+        var failed = false
+        for failure in summary.failures {
+            Diagnostics.error(failure)
+            failed = true
+        }
         if summary.counters.outputErrors > 0 || summary.counters.outputLinesDropped > 0 {
             Diagnostics.error("\(summary.counters.outputLinesDropped) event lines could not be written to \(output)")
-            throw ExitCode(1)
+            failed = true
         }
+        if failed { throw ExitCode(1) }
     }
 }
 

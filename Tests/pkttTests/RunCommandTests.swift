@@ -148,6 +148,58 @@ extension RunCommandTests {
     }
 }
 
+extension RunCommandTests {
+    @Test("What the run could not read or write makes it exit 1 and say so")
+    func failuresExitNonzero() throws {
+        // a record header whose length is absurd, after the first records
+        let corrupt = try CLI.damaged("nfs3/lab-nfs-errors.pcap") { bytes in
+            var offset = 24
+            for _ in 0..<100 {
+                let length = Int(bytes[offset + 8]) | Int(bytes[offset + 9]) << 8 | Int(bytes[offset + 10]) << 16
+                offset += 16 + length
+            }
+            bytes[offset + 8] = 0xff; bytes[offset + 9] = 0xff; bytes[offset + 10] = 0xff; bytes[offset + 11] = 0x7f
+        }
+        defer { try? FileManager.default.removeItem(atPath: corrupt) }
+        let read = try CLI.run(["run", "-r", corrupt, "--stats-interval", "0"] + Self.rules)
+        #expect(read.status == 1)
+        #expect(read.stderr.contains(corrupt))
+        #expect(read.stdout.contains("\"action\":\"file-error\""))
+        let socket = try CLI.run(["run", "-r", CLI.fixture("nfs3/lab-nfs-errors.pcap"), "--stats-interval", "0",
+                                  "-o", "unix:/tmp/pktt-no-listener-\(UUID().uuidString)"] + Self.rules)
+        #expect(socket.status == 1)
+        #expect(socket.stderr.contains("event lines could not be written"))
+        let directory = try CLI.run(["run", "--follow", "/tmp"] + Self.rules)
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory"))
+        let interval = try CLI.run(["run", "-r", CLI.fixture("nfs3/lab-nfs-errors.pcap"), "--stats-interval", "1ns"] + Self.rules)
+        #expect(interval.status != 0 && interval.stderr.contains("at least 1s"))
+    }
+
+    @Test("A rules file's errors name the file, line and column")
+    func rulesFileErrors() throws {
+        let dir = try TemporaryFolder()
+        func check(_ yaml: String, _ expected: String) throws {
+            let path = dir.path + "/rules-\(UUID().uuidString).yaml"
+            try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+            let run = try CLI.run(["run", "-r", CLI.fixture("nfs3/lab-nfs-errors.pcap"), "--rules", path])
+            #expect(run.status == 2, "\(yaml)")
+            #expect(run.stderr.contains(path + expected), "\(run.stderr)")
+        }
+        try check("rules:\n  - name: a\n    match: NFS.status != 0\n    severty: error\n", ":4:5: unknown key 'severty' (did you mean 'severity'?)")
+        try check("rules:\n  - name: a\n    match: NFS.status !== 0\n", ":3:25: rule 'a': column 14")
+        try check("rules:\n  - name: a\n    match: NFS.status != 0\n    no_reply_after: 5 parsecs\n", ":4:21: no_reply_after: bad duration")
+        try check("rules:\n  - name: a\n    match: NFS.status != 0\n    suppress: {keys: [client.addr], interval: 1m}\n",
+                  ":4:23: unknown suppression key 'client.addr' (did you mean 'client.ip'?)")
+        try check("rules:\n  - {name: a, match: NFS.status != 0}\n  - {name: a, match: NFS.status == 0}\n", ":3:5: rule 'a' is defined twice")
+        let binary = dir.path + "/binary.yaml"
+        try Data([0x72, 0x75, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: binary))
+        let notText = try CLI.run(["run", "-r", CLI.fixture("nfs3/lab-nfs-errors.pcap"), "--rules", binary])
+        #expect(notText.status == 2 && notText.stderr.contains("not UTF-8 text"))
+        let folder = try CLI.run(["run", "-r", CLI.fixture("nfs3/lab-nfs-errors.pcap"), "--rules", dir.path])
+        #expect(folder.status == 2 && folder.stderr.contains("is a directory"))
+    }
+}
+
 /// A pcap file's header and its records' bytes (header included), to write again in pieces.
 struct PcapRecords {
     var header: [UInt8]

@@ -32,6 +32,26 @@ struct RunLiveTests {
         #expect(output.contains("\"kernel_drops\":0"))
     }
 
+    @Test("Under steady traffic with several workers, alerts and statistics go out while the traffic flows")
+    func steadyTraffic() throws {
+        let ns = try NetworkNamespace()
+        let dir = try TemporaryFolder()
+        let daemon = try Daemon(["run", "-i", "lo", "--filter", "udp", "--stats-interval", "1s", "--workers", "4",
+                                 "--buffer-size", "16"] + Self.rules, in: dir, prefix: ns.exec)
+        #expect(daemon.waitFor(timeout: 10) { $0.contains("\"action\":\"start\"") })
+        // the replay never pauses for 100 ms (the capture's read timeout): only the reader's
+        // wall-clock flush lets events out before the traffic stops
+        let replay = try ns.startReplay(Self.traffic, rounds: 400, pause: 0.002)
+        defer { if replay.isRunning { replay.terminate() } }
+        #expect(daemon.waitFor(timeout: 10) { RunCommandTests.alerts($0).count > 10 })
+        #expect(daemon.waitFor(timeout: 10) { $0.contains("\"action\":\"statistics\"") && !$0.contains("\"records\":0,") })
+        #expect(replay.isRunning, "the events came only after the traffic stopped")
+        replay.terminate()
+        replay.waitUntilExit()
+        let (status, _) = daemon.stop()
+        #expect(status == 0)
+    }
+
     @Test("A real tcpdump -C writing rotating files: following them gives the events of --read over them")
     func followTcpdumpRotation() throws {
         let ns = try NetworkNamespace()
@@ -100,6 +120,19 @@ final class NetworkNamespace {
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw MonitorCLIError("\(arguments.joined(separator: " ")) exited \(p.terminationStatus)") }
+    }
+
+    /// The same replay, started in the background.
+    func startReplay(_ capture: String, rounds: Int, pause: Double) throws -> Process {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("pktt-replay-\(UUID().uuidString).py").path
+        try Data(Self.replayer.utf8).write(to: URL(fileURLWithPath: script))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exec[0])
+        p.arguments = Array(exec.dropFirst()) + ["/usr/bin/python3", script, capture, String(rounds), String(pause)]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
     }
 
     /// Sends the UDP payloads of `capture` on this namespace's loopback, each endpoint of the

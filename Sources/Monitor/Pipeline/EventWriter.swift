@@ -203,10 +203,24 @@ final class EventWriter: @unchecked Sendable {
     }
 
     func tick() { output.tick() }
-    func reopen() { try? output.reopen() }
+    /// SIGHUP: the output file again at its path. A failure is said (stderr and a state
+    /// event) and the old file kept.
+    func reopen() {
+        do {
+            try output.reopen()
+        } catch {
+            let message = "pktt: cannot reopen the output: \(error); writing on to the file it had\n"
+            _ = message.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress, $0.count - 1) }
+            state("output-reopen-failed", file: output.spec, reason: "\(error)")
+        }
+    }
+
+    /// Writes what is pending, waiting at most `timeout` for a socket, then closes: what is
+    /// still pending then is counted as dropped (the totals read after it say so).
     func close(timeout: Double) {
         flush()
         _ = output.flush(timeout: timeout)
+        output.close()
     }
 }
 

@@ -28,6 +28,9 @@ public struct MonitorConfiguration: Sendable {
 public struct MonitorSummary: Sendable {
     public var counters: MonitorCounters
     public var hitsPerRule: [Int]
+    /// Why the input was not read to its end: read errors of --read files, a stdin that failed,
+    /// an interface that went away.
+    public var failures: [String] = []
 }
 
 /// The daemon's pipeline (DESIGN.md "The daemon"): one reader (the thread that calls `run`)
@@ -55,6 +58,10 @@ public final class Monitor: @unchecked Sendable {
         self.configuration = configuration
         let rules = try CompiledRules(configuration.rules, transactions: configuration.transactions)
         self.rules = rules
+        let longest = configuration.limits.xids.maximumAgeNanoseconds
+        for rule in configuration.rules where (rule.noReplyAfter ?? 0) >= longest {
+            throw RuleError("rule '\(rule.name)': no_reply_after must be shorter than the \(longest / 1_000_000_000) s a call is waited for")
+        }
         output = try EventOutput(configuration.output)
         source = try RecordSource(configuration.source)
         let n = max(1, configuration.workers)
@@ -106,6 +113,11 @@ public final class Monitor: @unchecked Sendable {
         var clock = Int64.min
         var index = 0
         var sentSinceIdle = true
+        // Wall-clock checks while records keep coming (a live capture or a file that never
+        // pauses): every tenth of a second the part-filled batches go out and every worker
+        // learns how far the capture has come, so that events are not held back.
+        var nextFlush = DispatchTime.now().uptimeNanoseconds + 100_000_000
+        var sinceCheck = 0
         let batchRecords = configuration.batchRecords
 
         func send(_ w: Int, idle: Bool, finished: Bool) {
@@ -170,12 +182,30 @@ public final class Monitor: @unchecked Sendable {
                 batches[w].append(r.data, linkType: r.linkType, record: record)
                 if batches[w].count >= batchRecords || batches[w].byteCount >= 1 << 18 { send(w, idle: false, finished: false) }
                 sentSinceIdle = true
+                sinceCheck += 1
+                if sinceCheck >= 256 {
+                    sinceCheck = 0
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if now >= nextFlush {
+                        nextFlush = now + 100_000_000
+                        for w in 0..<n { send(w, idle: false, finished: false) }
+                        if let drops = source.drops {
+                            counters.kernelDrops = drops.kernel
+                            counters.interfaceDrops = drops.interface
+                        }
+                        publish(counters)
+                    }
+                }
             case .idle:
                 report(source.takeNotices())
                 if sentSinceIdle {
                     // hand on what there is, and tell every worker how far the capture has come
                     for w in 0..<n { send(w, idle: true, finished: false) }
                     sentSinceIdle = false
+                }
+                if let drops = source.drops {
+                    counters.kernelDrops = drops.kernel
+                    counters.interfaceDrops = drops.interface
                 }
                 publish(counters)
                 if !source.wait(timeout: 1) { break reading }
@@ -198,7 +228,8 @@ public final class Monitor: @unchecked Sendable {
             writer.statistics(reader: final, final: true)
             writer.state("stop")
             writer.close(timeout: 5)
-            return MonitorSummary(counters: writer.total(reader: final), hitsPerRule: writer.hitsPerRule)
+            return MonitorSummary(counters: writer.total(reader: final), hitsPerRule: writer.hitsPerRule,
+                                  failures: source.failures)
         }
     }
 

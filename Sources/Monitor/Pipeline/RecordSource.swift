@@ -48,6 +48,9 @@ final class RecordSource: @unchecked Sendable {
     /// The file index of the last record a follower gave: a new one means a new file, whose
     /// notices (its name) must be reported before its records are judged.
     private var lastFileIndex = -1
+    /// Why the source ended before its data did (stdin unreadable, the interface gone); and
+    /// read errors of files given to --read: the run did not see everything it was given.
+    private(set) var failures: [String] = []
     /// Whether the run ends at the end of the data (files, stdin), or goes on until stopped.
     let ends: Bool
     /// A name for `pktt.file` when the source has no files (stdin, an interface).
@@ -71,6 +74,11 @@ final class RecordSource: @unchecked Sendable {
             ends = true
             label = "-"
         case .follow(let path, let fromEnd, let polling):
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+                throw CaptureError(.io, path: path, offset: nil,
+                                   "is a directory: --follow takes a capture file, or the name tcpdump -w writes to")
+            }
             kind = .follow(try CaptureFollower(path: path, fromEnd: fromEnd, usePolling: polling))
             ends = false
             label = path
@@ -93,6 +101,7 @@ final class RecordSource: @unchecked Sendable {
                 return .end
             } catch {
                 notices.append(.error(path: error.path, message: error.description))
+                failures.append(error.description)
                 return next()
             }
         case .stream(let reader):
@@ -105,6 +114,7 @@ final class RecordSource: @unchecked Sendable {
                 return .idle
             } catch {
                 notices.append(.error(path: "-", message: error.description))
+                failures.append("standard input: \(error.description)")
                 return .end
             }
         case .follow(let follower):
@@ -129,6 +139,7 @@ final class RecordSource: @unchecked Sendable {
                 return .idle
             } catch {
                 notices.append(.error(path: label, message: error.description))
+                failures.append(error.description)
                 return .end
             }
         }

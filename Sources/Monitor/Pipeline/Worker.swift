@@ -48,6 +48,7 @@ final class Worker: @unchecked Sendable {
             let entry = batch.entries[i]
             batch.withBytes(of: i) { frame in
                 pipeline.take(frame, linkType: entry.linkType, record: entry.record)
+                if pipeline.hasExpiredWatchedCalls { judgeExpired() }
                 judge(frame, message: 0)
                 var message = 1
                 while pipeline.nextMessage(frame) {
@@ -63,7 +64,9 @@ final class Worker: @unchecked Sendable {
             if idle || finished || SaturatingTime.elapsed(from: sweptTo, to: self.clock) >= 100_000_000 {
                 sweep(to: self.clock)
             }
-            output.watermark = min(sweptTo, self.clock)
+            // a deadline is judged by a sweep only a grace later (see `sweep`): events of
+            // calls due within it may still come
+            output.watermark = min(SaturatingTime.add(sweptTo, -rules.noReplyGrace), self.clock)
         } else {
             output.watermark = self.clock
         }
@@ -180,13 +183,28 @@ final class Worker: @unchecked Sendable {
 
     // MARK: - No reply
 
+    /// Calls that expired unanswered from the pairing table (older than any no-reply rule may
+    /// wait): their rules fire now, before the call is forgotten.
+    private func judgeExpired() {
+        for (key, call) in pipeline.takeExpiredWatchedCalls() {
+            let pending = call.marks.watch & ~call.marks.fired
+            for (bit, noReply) in rules.noReply.enumerated() where pending & (1 << UInt32(bit)) != 0 {
+                fireNoReply(noReply.rule, after: noReply.after, key: key, call)
+            }
+        }
+    }
+
     /// Fires the no-reply rules whose deadline has passed by `now` for every outstanding call.
     private func sweep(to now: Int64) {
         guard now > sweptTo else { return }
         pipeline.forEachWatchedCall { key, call, marks in
             let pending = marks.watch & ~marks.fired
             for (bit, noReply) in rules.noReply.enumerated() where pending & (1 << UInt32(bit)) != 0 {
-                if SaturatingTime.elapsed(from: call.time, to: now) >= noReply.after {
+                // capture times are not always in order: a reply may come after a record
+                // stamped later than it. A sweep waits a grace (up to a second) past the
+                // deadline; a reply later than the deadline fires the rule itself, so the
+                // events are the same whichever fires it.
+                if SaturatingTime.elapsed(from: call.time, to: now) >= SaturatingTime.add(noReply.after, noReply.grace) {
                     fireNoReply(noReply.rule, after: noReply.after, key: key, call)
                     marks.fired |= 1 << UInt32(bit)
                 }

@@ -22,7 +22,9 @@ public final class CompiledRules: Sendable {
     let watchBits: [UInt32]
     let watchAll: UInt32
     /// Per no-reply bit: the rule and its deadline.
-    let noReply: [(rule: Int, after: Int64)]
+    let noReply: [(rule: Int, after: Int64, grace: Int64)]
+    /// The longest grace of `noReply`.
+    let noReplyGrace: Int64
     /// Calls must carry marks to their replies (transaction leaves, no-reply watches, or the
     /// transaction records' file handle and main op).
     let marksCalls: Bool
@@ -56,7 +58,8 @@ public final class CompiledRules: Sendable {
         guard noReplyRules.count <= Self.maximumNoReplyRules else {
             throw RuleError("at most \(Self.maximumNoReplyRules) rules may have no_reply_after (there are \(noReplyRules.count))")
         }
-        noReply = noReplyRules.map { ($0, rules[$0].noReplyAfter!) }
+        noReply = noReplyRules.map { ($0, rules[$0].noReplyAfter!, min(rules[$0].noReplyAfter!, 1_000_000_000)) }
+        noReplyGrace = noReply.map(\.grace).max() ?? 0
         watchBits = watch.rules.map { r in UInt32(1) << UInt32(noReplyRules.firstIndex(of: r)!) }
         var all: UInt32 = 0
         for (bit, r) in noReplyRules.enumerated() where rules[r].expression == nil { all |= 1 << UInt32(bit) }

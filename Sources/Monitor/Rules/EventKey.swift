@@ -16,9 +16,16 @@ public enum EventKey: String, Sendable, CaseIterable {
     public static func named(_ name: String) throws(RuleError) -> EventKey {
         if let key = EventKey(rawValue: name) { return key }
         let names = allCases.map(\.rawValue)
+        // the nearest name, or the nearest of the same object (client.addr: client.ip)
+        let object = name.split(separator: ".").first.map(String.init) ?? ""
         let near = names.min { editDistance($0, name) < editDistance($1, name) }
+        let sibling = names.filter { $0.hasPrefix(object + ".") }.min { editDistance($0, name) < editDistance($1, name) }
         var message = "unknown suppression key '\(name)'"
-        if let near, editDistance(near, name) <= 3 { message += " (did you mean '\(near)'?)" }
+        if let near, editDistance(near, name) <= 3 {
+            message += " (did you mean '\(near)'?)"
+        } else if let sibling {
+            message += " (did you mean '\(sibling)'?)"
+        }
         message += "; keys: " + names.joined(separator: ", ")
         throw RuleError(message)
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Match
 import Yams
 
@@ -19,14 +22,40 @@ import Yams
 public enum RulesFile {
     static let ruleKeys = ["name", "match", "on", "severity", "no_reply_after", "suppress"]
 
+    /// Larger than any rules file a person writes: refused rather than read into memory.
+    static let maximumBytes = 16 << 20
+
     public static func load(path: String) throws(RuleError) -> [Rule] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw RuleError("\(path): cannot read: \(error.localizedDescription)")
+        try parse(try readText(path), path: path)
+    }
+
+    /// The file's text, or an error that says what is wrong with it in words.
+    static func readText(_ path: String) throws(RuleError) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw RuleError("\(path): cannot read: \(String(cString: strerror(errno)))")
         }
-        return try parse(text, path: path)
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw RuleError("\(path): is a directory, not a rules file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG || path == "/dev/null" else {
+            throw RuleError("\(path): not a regular file")
+        }
+        guard info.st_size <= maximumBytes else { throw RuleError("\(path): larger than \(maximumBytes >> 20) MiB") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RuleError("\(path): cannot read: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while bytes.count <= maximumBytes {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw RuleError("\(path): cannot read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw RuleError("\(path): not UTF-8 text")
+        }
+        return text
     }
 
     public static func parse(_ text: String, path: String) throws(RuleError) -> [Rule] {
@@ -121,8 +150,13 @@ public enum RulesFile {
                             noReplyAfter: noReply, suppression: suppression)
         } catch {
             // point at the expression (and at its column) or at the name
-            if let (text, node) = expression, let column = Self.column(of: error, in: text), let mark = node.mark {
-                let quoted = node.scalar?.style == .doubleQuoted || node.scalar?.style == .singleQuoted
+            // on one line, the expression's column is a column of the file; a scalar folded
+            // over several lines is pointed at by its start (the message names the column
+            // within the expression)
+            if let (text, node) = expression, let column = Self.column(of: error, in: text), let mark = node.mark,
+               !text.contains("\n"), let style = node.scalar?.style, style == .plain || style == .singleQuoted || style == .doubleQuoted,
+               style != .doubleQuoted || !text.contains("\\"), style != .singleQuoted || !text.contains("'") {
+                let quoted = style == .doubleQuoted || style == .singleQuoted
                 throw RuleError("\(path):\(mark.line):\(mark.column + column - 1 + (quoted ? 1 : 0)): \(error)")
             }
             throw RuleError(at(path, expression?.1 ?? nameNode) + "\(error)")
@@ -138,6 +172,7 @@ public enum RulesFile {
         }
         var keys: [EventKey] = []
         if let list = mapping["keys"] {
+            guard list.mapping == nil else { throw RuleError(at(path, list) + "keys: expected a list of event fields") }
             let items = list.sequence.map { Array($0) } ?? [list]
             for item in items {
                 do { keys.append(try EventKey.named(item.string ?? "")) } catch { throw RuleError(at(path, item) + "\(error)") }
