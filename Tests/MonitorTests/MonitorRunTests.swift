@@ -82,6 +82,8 @@ struct MonitorRunTests {
             #expect((hit["event.duration"] as? Int ?? -1) >= 0)
             #expect(hit["client.ip"] as? String == "10.77.0.2")
             #expect(hit["server.port"] as? Int == 2049)
+            // the file the OPEN worked on, from its call (the reply does not show it)
+            #expect((hit["nfs.fh.hash"] as? String)?.count == 8)
         }
         // the call's fields alone, or the reply's alone, do not make the rule fire on their own
         let alone = try runMonitor(.files([path]), rules: [try Rule(name: "x", text: "NFS.argop == 18 and NFS.status != 0", phase: .reply)])

@@ -12,6 +12,12 @@ import os, select, struct, subprocess, sys, tempfile, time
 
 def records(path):
     data = open(path, 'rb').read()
+    if data[:4] not in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        # pcapng (or anything else editcap reads): records are appended as pcap
+        converted = tempfile.mktemp(suffix='.pcap')
+        subprocess.run(['editcap', '-F', 'pcap', path, converted], check=True)
+        data = open(converted, 'rb').read()
+        os.remove(converted)
     order = '<' if data[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
     header, off, out = data[:24], 24, []
     while off + 16 <= len(data):
@@ -71,7 +77,7 @@ def main():
             f.write(rec)
             t0 = time.monotonic()
             if not wait_for(i, t0 + 5):
-                print(f'follow latency: no event for record {i} within 5 s', file=sys.stderr)
+                print(f"follow latency: no event for record {i} within 5 s; last output: {pending[-300:]!r}", file=sys.stderr)
                 break
             latencies.append((time.monotonic() - t0) * 1000)
             time.sleep(0.002)

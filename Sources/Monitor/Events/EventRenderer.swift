@@ -19,7 +19,7 @@ struct EventRenderer {
     struct Heading {
         var kind: String
         var id: UInt64
-        var rule: Rule?
+        var rule: RuleHeading?
         /// `@timestamp`, nanoseconds since the epoch.
         var timestamp: Int64
     }
@@ -28,9 +28,9 @@ struct EventRenderer {
     mutating func packetEvent(_ h: Heading, packet: inout Packet, tape: inout Tape, message: UnsafeRawBufferPointer,
                               flow: FlowKey?, call: CallRecord?, record: PacketRecord, messageOrdinal: Int, file: String) {
         let hasRPC = packet.layers.has(.rpc)
-        let rpc = packet.rpc
-        var facts = hasRPC ? NFSFacts(rpc, tape: tape, bytes: message) : NFSFacts()
-        if hasRPC && !rpc.isCall, let call {
+        // `packet.rpc` is read in place: a copy of it is a few hundred bytes
+        var facts = hasRPC ? NFSFacts(packet.rpc, tape: tape, bytes: message) : NFSFacts()
+        if hasRPC && !packet.rpc.isCall, let call {
             if facts.fileHandle == nil && call.marks.hasFileHandle { facts.fileHandle = call.marks.fileHandle }
             if facts.mainOp == nil && call.marks.mainOp >= 0 { facts.mainOp = Int64(call.marks.mainOp) }
         }
@@ -39,51 +39,51 @@ struct EventRenderer {
         out.field("kind", h.kind)
         appendID(h.id)
         if hasRPC {
-            out.field("action", action(rpc, mainOp: facts.mainOp))
-            out.field("outcome", rpc.isCall ? "unknown" : (!rpc.isSuccess || (facts.status ?? 0) != 0) ? "failure" : "success")
+            out.field("action", action(packet.rpc, mainOp: facts.mainOp))
+            out.field("outcome", packet.rpc.isCall ? "unknown" : (!packet.rpc.isSuccess || (facts.status ?? 0) != 0) ? "failure" : "success")
         }
         if let rule = h.rule { out.field("severity", rule.severity.number) }
-        if hasRPC && !rpc.isCall && rpc.callSeen {
-            let end = rpc.frameTime == 0 ? record.time : rpc.frameTime
-            out.field("duration", rpc.latency)
-            appendTime("start", end &- rpc.latency)
+        if hasRPC && !packet.rpc.isCall && packet.rpc.callSeen {
+            let end = packet.rpc.frameTime == 0 ? record.time : packet.rpc.frameTime
+            out.field("duration", packet.rpc.latency)
+            appendTime("start", end &- packet.rpc.latency)
             appendTime("end", end)
         }
         out.jsonEndObject()
         heading(h)
-        endpoints(flow: flow, packet: &packet, isCall: hasRPC && rpc.isCall, hasRPC: hasRPC)
+        endpoints(flow: flow, packet: &packet, isCall: hasRPC && packet.rpc.isCall, hasRPC: hasRPC)
         if hasRPC {
             out.openObject("rpc")
-            appendHex8("xid", rpc.xid)
-            out.field("type", rpc.isCall ? "call" : "reply")
-            if rpc.isCall || rpc.callSeen {
-                out.field("program", rpc.program)
-                out.field("version", rpc.version)
-                out.field("procedure", rpc.procedure)
+            appendHex8("xid", packet.rpc.xid)
+            out.field("type", packet.rpc.isCall ? "call" : "reply")
+            if packet.rpc.isCall || packet.rpc.callSeen {
+                out.field("program", packet.rpc.program)
+                out.field("version", packet.rpc.version)
+                out.field("procedure", packet.rpc.procedure)
             }
-            if !rpc.isCall { out.field("status", rpc.isSuccess ? "success" : RPCConstants.statusText(rpc).lowercased()) }
-            let flavor = rpc.isCall ? rpc.credential.flavor : (call?.credentialFlavor ?? rpc.credential.flavor)
-            if rpc.isCall || rpc.callSeen { out.field("auth_flavor", Self.flavorName(flavor)) }
-            if flavor == RPCConstants.authSys && (rpc.isCall || call != nil) {
+            if !packet.rpc.isCall { out.field("status", packet.rpc.isSuccess ? "success" : RPCConstants.statusText(packet.rpc).lowercased()) }
+            let flavor = packet.rpc.isCall ? packet.rpc.credential.flavor : (call?.credentialFlavor ?? packet.rpc.credential.flavor)
+            if packet.rpc.isCall || packet.rpc.callSeen { out.field("auth_flavor", Self.flavorName(flavor)) }
+            if flavor == RPCConstants.authSys && (packet.rpc.isCall || call != nil) {
                 out.openObject("cred")
-                out.field("uid", rpc.isCall ? rpc.credential.uid : call?.uid ?? 0)
-                out.field("gid", rpc.isCall ? rpc.credential.gid : call?.gid ?? 0)
-                let name = rpc.credential.machineName
-                if rpc.isCall, name.count > 0, name.end <= message.count {
+                out.field("uid", packet.rpc.isCall ? packet.rpc.credential.uid : call?.uid ?? 0)
+                out.field("gid", packet.rpc.isCall ? packet.rpc.credential.gid : call?.gid ?? 0)
+                let name = packet.rpc.credential.machineName
+                if packet.rpc.isCall, name.count > 0, name.end <= message.count {
                     out.key("machinename")
                     out.appendJSONString(bytes: UnsafeRawBufferPointer(rebasing: message[name.offset..<name.end]))
                 }
                 out.jsonEndObject()
             }
-            if !rpc.isCall && rpc.callSeen { out.field("latency_us", rpc.latency / 1000) }
-            if rpc.retransmission { out.field("retransmission", true) }
-            if rpc.duplicateReply { out.field("duplicate_reply", true) }
-            if !rpc.isCall && !rpc.callSeen { out.field("orphan_reply", true) }
+            if !packet.rpc.isCall && packet.rpc.callSeen { out.field("latency_us", packet.rpc.latency / 1000) }
+            if packet.rpc.retransmission { out.field("retransmission", true) }
+            if packet.rpc.duplicateReply { out.field("duplicate_reply", true) }
+            if !packet.rpc.isCall && !packet.rpc.callSeen { out.field("orphan_reply", true) }
             out.jsonEndObject()
-            if rpc.program == nfsProgram || isCallbackProgram(rpc.program) { nfs(rpc, facts: facts, tape: tape) }
+            if packet.rpc.program == nfsProgram || isCallbackProgram(packet.rpc.program) { nfs(packet.rpc, facts: facts, tape: tape) }
         }
         pktt(file: file, index: record.index, frame: record.frame, messageOrdinal: messageOrdinal,
-             callIndex: hasRPC && rpc.callSeen ? rpc.callIndex : nil)
+             callIndex: hasRPC && packet.rpc.callSeen ? packet.rpc.callIndex : nil)
     }
 
     /// A no-reply rule's event: a call still unanswered `rule.noReplyAfter` after it was sent.
@@ -131,6 +131,7 @@ struct EventRenderer {
     // MARK: - Parts
 
     private mutating func begin(_ h: Heading) {
+        out.resetJSON()
         out.jsonBeginObject()
         appendTime("@timestamp", h.timestamp)
     }

@@ -160,6 +160,8 @@ final class EventWriter: @unchecked Sendable {
             o.object("statistics") { s in
                 for (name, value) in t.fields { s.field(name, value) }
             }
+            // how the flow hash shared the work out: one busy connection stays on one worker
+            workerPackets(&o)
             let hits = hitsPerRule
             if !rules.rules.isEmpty {
                 o.object("rules") { r in
@@ -169,6 +171,16 @@ final class EventWriter: @unchecked Sendable {
         }
         out.jsonEndObject()
         write(&out)
+    }
+
+    private func workerPackets(_ o: inout TextBuffer) {
+        o.key("worker_packets")
+        o.jsonBeginArray()
+        for (i, c) in workerCounters.enumerated() {
+            if i > 0 { o.append(byte: UInt8(ascii: ",")) }
+            o.append(c.packets)
+        }
+        o.jsonEndArray()
     }
 
     /// A lifecycle event (`event.kind: "state"`): start, file opened/finished/lost, stop.

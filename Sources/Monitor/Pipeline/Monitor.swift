@@ -17,7 +17,7 @@ public struct MonitorConfiguration: Sendable {
     public var statisticsInterval: Double?
     public var limits = Limits()
     /// Records per batch handed to a worker.
-    public var batchRecords = 256
+    public var batchRecords = 1024
     /// Batches in flight per worker: the reader waits (files) or drops (live) past it.
     public var batchesInFlight = 8
 

@@ -21,6 +21,8 @@ final class Worker: @unchecked Sendable {
     private var sweptTo = Int64.min
     /// Capture time of the last batch's clock.
     private var clock = Int64.min
+    /// Where the last event's line ends in the renderer's buffer.
+    private var renderedTo = 0
     /// The name of the file events came from last (a lock and a lookup saved per event).
     private var fileCache: (index: Int, name: String) = (-1, "")
 
@@ -39,11 +41,10 @@ final class Worker: @unchecked Sendable {
     /// `clock`: the capture time the reader had reached when it sent the batch; `idle`: the
     /// reader has nothing more for now (judge what is due, so that events are not held back).
     func process(_ batch: RecordBatch, clock: Int64, idle: Bool, finished: Bool) -> WorkerOutput {
-        // the last batch's arrays went to the writer: start new ones at a size that rarely grows
+        // the last batch's arrays went to the writer: start new ones
         output.events = []
         output.events.reserveCapacity(batch.count)
-        output.bytes = []
-        output.bytes.reserveCapacity(64 << 10)
+        renderedTo = 0
         for i in 0..<batch.count {
             let entry = batch.entries[i]
             batch.withBytes(of: i) { frame in
@@ -73,6 +74,7 @@ final class Worker: @unchecked Sendable {
         if finished { output.watermark = .max }
         // the writer merges workers' events by time: each output comes sorted
         output.events.sort { $0 < $1 }
+        output.bytes = renderer.out.takeBytes()
         var counters = MonitorCounters()
         counters.read(pipeline)
         counters.noReplies = noReplies
@@ -134,10 +136,11 @@ final class Worker: @unchecked Sendable {
             ? pipeline.packet.rpc.frameTime : record.time
         for r in hits {
             ruleHits[r] += 1
-            let rule = rules.rules[r]
-            let id = EventIdentity.of(rule: rule.name, time: time, frame: frame, message: message)
-            render(EventRenderer.Heading(kind: "alert", id: id, rule: rule, timestamp: time), rule: r, frame: frame,
-                   message: message, call: call, suppressionKey: rule.suppression.map { suppressionKey($0.keys, call: call, frame: frame) })
+            let heading = rules.headings[r]
+            let id = EventIdentity.of(rule: heading.name, time: time, frame: frame, message: message)
+            let suppression = rules.rules[r].suppression.map { suppressionKey($0.keys, call: call, frame: frame) }
+            render(EventRenderer.Heading(kind: "alert", id: id, rule: heading, timestamp: time), rule: r, frame: frame,
+                   message: message, call: call, suppressionKey: suppression)
         }
     }
 
@@ -157,7 +160,8 @@ final class Worker: @unchecked Sendable {
             }
         }
         marks.watch = watch
-        if watch != 0 || transactions {
+        // what the reply's events will say of the call: its main op and file handle
+        if watch != 0 || transactions || !rules.transaction.isEmpty {
             pipeline.withMessageBytes(frame: frame) { bytes, _ in
                 let facts = NFSFacts(pipeline.packet.rpc, tape: pipeline.tape, bytes: bytes)
                 if let op = facts.mainOp { marks.mainOp = Int32(truncatingIfNeeded: op) }
@@ -218,7 +222,8 @@ final class Worker: @unchecked Sendable {
         noReplies += 1
         let rule = rules.rules[r]
         let time = SaturatingTime.add(call.time, after)
-        let heading = EventRenderer.Heading(kind: "alert", id: EventIdentity.of(rule: rule.name, call: key, call), rule: rule,
+        let heading = EventRenderer.Heading(kind: "alert", id: EventIdentity.of(rule: rule.name, call: key, call),
+                                            rule: rules.headings[r],
                                             timestamp: time)
         renderer.noReplyEvent(heading, key: key, call: call, file: fileName(call.fileIndex))
         var key2: String?
@@ -268,12 +273,13 @@ final class Worker: @unchecked Sendable {
         return fileCache.name
     }
 
+    /// Records the event the renderer just wrote: its line is the renderer's bytes since the
+    /// last one (the batch's lines are written one after another and handed over whole).
     private func append(_ event: PendingEvent) {
         var event = event
-        event.offset = output.bytes.count
-        output.bytes.append(contentsOf: renderer.out.bytes)
-        event.count = renderer.out.bytes.count
-        renderer.out.reset()
+        event.offset = renderedTo
+        event.count = renderer.out.bytes.count - renderedTo
+        renderedTo = renderer.out.bytes.count
         output.events.append(event)
     }
 

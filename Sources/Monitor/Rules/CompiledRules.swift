@@ -11,6 +11,9 @@ public final class CompiledRules: Sendable {
     public static let maximumTransactionLeaves = 128
 
     public let rules: [Rule]
+    /// What each rule's events say of it (its name and severity), kept apart from the rest of
+    /// the rule so that an event copies one string, not the rule.
+    let headings: [RuleHeading]
     /// Per phase: the rule set and, for each of its expressions, the rule's position in `rules`.
     let packet: Group
     let call: Group
@@ -49,6 +52,7 @@ public final class CompiledRules: Sendable {
             throw RuleError("rule '\(rule.name)' is defined twice")
         }
         self.rules = rules
+        headings = rules.map { RuleHeading(name: $0.name, severity: $0.severity) }
         packet = Group(rules) { $0.phase == .packet }
         call = Group(rules) { $0.phase == .call && $0.noReplyAfter == nil }
         reply = Group(rules) { $0.phase == .reply }
@@ -67,9 +71,15 @@ public final class CompiledRules: Sendable {
         guard transaction.set.leafCount <= Self.maximumTransactionLeaves else {
             throw RuleError("transaction rules compare body fields \(transaction.set.leafCount) times together; at most \(Self.maximumTransactionLeaves)")
         }
-        marksCalls = transaction.set.leafCount > 0 || !noReplyRules.isEmpty || transactions
+        marksCalls = !transaction.isEmpty || !noReplyRules.isEmpty || transactions
         // Events say what an NFS message was about (ops, status, file handle) whatever the rule
         // looked at: bodies are always decoded.
         depth = .all
     }
+}
+
+/// A rule as its events name it.
+struct RuleHeading: Sendable {
+    let name: String
+    let severity: RuleSeverity
 }

@@ -219,6 +219,36 @@ extension TextBuffer {
         append(value)
     }
 
+    // The common integer types without the generic: a caller in another module would otherwise
+    // reach the generic one through its witness tables, per digit.
+    public mutating func field(_ name: String, _ value: Int) {
+        key(name)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude.asUInt64)
+    }
+
+    public mutating func field(_ name: String, _ value: Int64) {
+        key(name)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(UInt64(value.magnitude))
+    }
+
+    public mutating func field(_ name: String, _ value: Int32) { field(name, Int64(value)) }
+    public mutating func field(_ name: String, _ value: UInt32) {
+        key(name)
+        appendDecimal(UInt64(value))
+    }
+
+    public mutating func field(_ name: String, _ value: UInt16) {
+        key(name)
+        appendDecimal(UInt64(value))
+    }
+
+    public mutating func append(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude.asUInt64)
+    }
+
     public mutating func field(_ name: String, _ value: String) {
         key(name)
         appendJSONString(value)
@@ -236,6 +266,19 @@ extension TextBuffer {
         jsonComma = false
     }
 
+    /// Starts the next JSON value afresh, after what is there (lines built one after another).
+    public mutating func resetJSON() { jsonComma = false }
+
+    /// Hands over the bytes appended so far without copying them; the buffer is empty after.
+    public mutating func takeBytes() -> [UInt8] {
+        let taken = bytes
+        // a fresh buffer as large as the last, so the next round of lines does not regrow it
+        bytes = []
+        if taken.capacity > 0 { bytes.reserveCapacity(taken.count) }
+        jsonComma = false
+        return taken
+    }
+
     /// Forgets everything appended, the JSON state too (a buffer reused line after line).
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
@@ -251,4 +294,8 @@ extension TextBuffer {
         bytes.append(UInt8(ascii: "}"))
         jsonComma = true
     }
+}
+
+extension UInt {
+    fileprivate var asUInt64: UInt64 { UInt64(self) }
 }
