@@ -207,6 +207,14 @@ public struct PacketPipeline {
         return rpc.markCall(CallKey(flow: flow, xid: packet.rpc.xid), body)
     }
 
+    /// Expire unanswered calls as calls arrive (by their own times), or only when told
+    /// (`expireCalls(now:)`): see `XIDTable.expiresOnCalls`.
+    public var expiresCallsOnCalls: Bool {
+        get { rpc.expiresCallsOnCalls }
+        set { rpc.expiresCallsOnCalls = newValue }
+    }
+    public mutating func expireCalls(now: Int64) { rpc.expireCalls(now: now) }
+
     /// Watched calls that expired unanswered (`XIDTable.expiredWatched`).
     public var hasExpiredWatchedCalls: Bool { rpc.hasExpiredWatchedCalls }
     public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] { rpc.takeExpiredWatchedCalls() }

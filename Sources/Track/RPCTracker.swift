@@ -49,6 +49,13 @@ public struct RPCTracker {
         pairing.xids.mark(key, body)
     }
 
+    /// See `XIDTable.expiresOnCalls`, `XIDTable.expire(now:)`.
+    public var expiresCallsOnCalls: Bool {
+        get { pairing.xids.expiresOnCalls }
+        set { pairing.xids.expiresOnCalls = newValue }
+    }
+    public mutating func expireCalls(now: Int64) { pairing.xids.expire(now: now) }
+
     public var hasExpiredWatchedCalls: Bool { !pairing.xids.expiredWatched.isEmpty }
     public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] {
         pairing.xids.takeExpiredWatched()

@@ -7,12 +7,19 @@ public struct RecordBatch: Sendable {
         public var linkType: UInt32
         /// Where the record came from and when (`index` is assigned by the pipeline).
         public var record: PacketRecord
+        /// The latest capture time the reader had seen with this record (times can go
+        /// backwards in a capture; this does not): what the daemon orders its events by.
+        public var clock: Int64
         /// Its bytes in the batch's buffer.
         var offset: Int
         var count: Int
     }
 
     public private(set) var entries: [Entry] = []
+    /// Points where the holder of the batch is to look at the capture clock (after the first
+    /// `after` entries, the clock had reached `clock`); placed by the reader at the same
+    /// places in the input whichever worker a batch goes to.
+    public private(set) var clockPoints: [(after: Int, clock: Int64)] = []
     private var bytes: [UInt8] = []
 
     public init(records: Int = 256, bytes byteCount: Int = 1 << 20) {
@@ -25,14 +32,20 @@ public struct RecordBatch: Sendable {
     /// Bytes of the records held, for bounding a queue of batches by memory.
     public var byteCount: Int { bytes.count }
 
-    public mutating func append(_ data: UnsafeRawBufferPointer, linkType: UInt32, record: PacketRecord) {
-        entries.append(Entry(linkType: linkType, record: record, offset: bytes.count, count: data.count))
+    public mutating func append(_ data: UnsafeRawBufferPointer, linkType: UInt32, record: PacketRecord, clock: Int64 = 0) {
+        entries.append(Entry(linkType: linkType, record: record, clock: clock, offset: bytes.count, count: data.count))
         bytes.append(contentsOf: data)
+    }
+
+    /// Marks the capture clock after the entries appended so far.
+    public mutating func appendClockPoint(_ clock: Int64) {
+        clockPoints.append((entries.count, clock))
     }
 
     public mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
+        clockPoints.removeAll(keepingCapacity: true)
     }
 
     /// Runs `body` on record `i`'s bytes.

@@ -59,11 +59,13 @@ public struct CallMarks: Sendable, Equatable {
     public var mainOp: Int32 = -1
     public var fileHandle: UInt32 = 0
     public var hasFileHandle = false
+    /// The watcher's own clock when the call was seen (the daemon's event order).
+    public var order: Int64 = 0
     public init() {}
 
     public static func == (a: CallMarks, b: CallMarks) -> Bool {
         a.leaves == b.leaves && a.watch == b.watch && a.fired == b.fired && a.mainOp == b.mainOp
-            && a.fileHandle == b.fileHandle && a.hasFileHandle == b.hasFileHandle
+            && a.fileHandle == b.fileHandle && a.hasFileHandle == b.hasFileHandle && a.order == b.order
     }
 }
 
@@ -150,7 +152,7 @@ public struct XIDTable {
     /// which keeps the first call's time); a call reusing an answered xid starts afresh.
     public mutating func call(_ key: CallKey, _ record: CallRecord) -> Bool {
         statistics.calls += 1
-        sweepIfDue(now: record.time)
+        if expiresOnCalls { sweepIfDue(now: record.time) }
         let (slot, inserted) = calls.slot(for: key, create: { record })
         var retransmission = !inserted
         if inserted, let earlier = answeredCall(key), earlier.bodyHash == record.bodyHash {
@@ -237,6 +239,17 @@ public struct XIDTable {
             statistics.watchedLost += lost
         }
         statistics.evictedForSpace += removed
+    }
+
+    /// Expire old calls as calls arrive, by their own times (the default). A daemon sharing
+    /// flows out to several tables turns it off and calls `expire(now:)` with one clock for
+    /// all of them, so that the same calls expire whatever table holds them.
+    public var expiresOnCalls = true
+
+    /// Drops the calls unanswered for longer than `maximumAgeNanoseconds` by `now` (a pass
+    /// over the table at most every ten seconds of `now`).
+    public mutating func expire(now: Int64) {
+        sweepIfDue(now: now)
     }
 
     /// Calls a no-reply rule watched that expired unanswered (`maximumAgeNanoseconds`), for

@@ -12,8 +12,8 @@ final class EventWriter: @unchecked Sendable {
     /// Per worker, its outputs not yet written, each with its events sorted, and where the
     /// first one stands: the writer merges their heads.
     private var queues: [[WorkerOutput]]
-    private var cursors: [Int]
-    private var watermarks: [Int64]
+    private var cursors: [[Int]]
+    private var watermarks: [(order: Int64, index: Int)]
     private var finished: [Bool]
     private var workerCounters: [MonitorCounters]
     private var ruleHits: [[Int]]
@@ -36,8 +36,8 @@ final class EventWriter: @unchecked Sendable {
         self.output = output
         self.rules = rules
         queues = Array(repeating: [], count: workers)
-        cursors = Array(repeating: 0, count: workers)
-        watermarks = Array(repeating: .min, count: workers)
+        cursors = Array(repeating: [], count: workers)
+        watermarks = Array(repeating: (.min, .min), count: workers)
         finished = Array(repeating: false, count: workers)
         workerCounters = Array(repeating: MonitorCounters(), count: workers)
         ruleHits = Array(repeating: Array(repeating: 0, count: rules.rules.count), count: workers)
@@ -45,8 +45,11 @@ final class EventWriter: @unchecked Sendable {
 
     /// A worker's batch of events (on the writer's queue).
     func take(_ o: WorkerOutput) {
-        if !o.events.isEmpty { queues[o.worker].append(o) }
-        watermarks[o.worker] = max(watermarks[o.worker], o.watermark)
+        if !o.events.isEmpty {
+            queues[o.worker].append(o)
+            cursors[o.worker].append(0)
+        }
+        if (o.watermark, o.watermarkIndex) > watermarks[o.worker] { watermarks[o.worker] = (o.watermark, o.watermarkIndex) }
         workerCounters[o.worker] = o.counters
         ruleHits[o.worker] = o.ruleHits
         if o.finished { finished[o.worker] = true }
@@ -54,26 +57,32 @@ final class EventWriter: @unchecked Sendable {
         if finished.allSatisfy({ $0 }) { done.signal() }
     }
 
-    /// Writes every event no worker can still precede, earliest first.
+    /// Writes every event no worker can still precede, earliest first. A worker's later output
+    /// may hold events that go before some of an earlier one's (a no-reply event placed at its
+    /// deadline), so the heads of all its outputs are looked at.
     private func release() {
-        let through = watermarks.min() ?? .min
+        // strictly before every worker's mark: an event at a mark may still have company
+        let through = watermarks.min { $0 < $1 } ?? (.min, .min)
         while true {
-            var best = -1
+            var best: (worker: Int, output: Int)?
             var bestEvent: PendingEvent?
             for w in queues.indices {
-                guard let head = queues[w].first else { continue }
-                let e = head.events[cursors[w]]
-                if e.time <= through, bestEvent.map({ e < $0 }) ?? true {
-                    best = w
-                    bestEvent = e
+                for k in queues[w].indices {
+                    let e = queues[w][k].events[cursors[w][k]]
+                    if (e.order, e.index) < through, bestEvent.map({ e < $0 }) ?? true {
+                        best = (w, k)
+                        bestEvent = e
+                    }
                 }
             }
-            guard let event = bestEvent else { break }
-            queues[best][0].bytes.withUnsafeBufferPointer { emit(event, UnsafeBufferPointer(rebasing: $0[event.offset..<(event.offset + event.count)])) }
-            cursors[best] += 1
-            if cursors[best] == queues[best][0].events.count {
-                queues[best].removeFirst()
-                cursors[best] = 0
+            guard let (w, k) = best, let event = bestEvent else { break }
+            queues[w][k].bytes.withUnsafeBufferPointer {
+                emit(event, UnsafeBufferPointer(rebasing: $0[event.offset..<(event.offset + event.count)]))
+            }
+            cursors[w][k] += 1
+            if cursors[w][k] == queues[w][k].events.count {
+                queues[w].remove(at: k)
+                cursors[w].remove(at: k)
             }
         }
         flush()

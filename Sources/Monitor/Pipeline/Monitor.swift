@@ -111,6 +111,7 @@ public final class Monitor: @unchecked Sendable {
         var probe = Packet()
         var counters = MonitorCounters()
         var clock = Int64.min
+        var nextClockPoint = Int64.min
         var index = 0
         var sentSinceIdle = true
         // Wall-clock checks while records keep coming (a live capture or a file that never
@@ -132,9 +133,9 @@ public final class Monitor: @unchecked Sendable {
             } else {
                 slots[w].wait()
             }
-            let worker = workers[w], writer = self.writer, slot = slots[w], c = clock
+            let worker = workers[w], writer = self.writer, slot = slots[w], c = clock, next = index
             queues[w].async {
-                let out = worker.process(batch, clock: c, idle: idle, finished: finished)
+                let out = worker.process(batch, clock: c, nextIndex: next, idle: idle, finished: finished)
                 writer.queue.async { writer.take(out) }
                 slot.signal()
             }
@@ -179,7 +180,13 @@ public final class Monitor: @unchecked Sendable {
                 index += 1
                 counters.records += 1
                 counters.bytes += r.capturedLength
-                batches[w].append(r.data, linkType: r.linkType, record: record)
+                batches[w].append(r.data, linkType: r.linkType, record: record, clock: clock)
+                // every tenth of a second of capture time, a clock point in every worker's
+                // batch: where no-reply deadlines are judged, the same for any number of workers
+                if clock >= nextClockPoint {
+                    for b in batches.indices { batches[b].appendClockPoint(clock) }
+                    nextClockPoint = SaturatingTime.add(clock, 100_000_000)
+                }
                 if batches[w].count >= batchRecords || batches[w].byteCount >= 1 << 18 { send(w, idle: false, finished: false) }
                 sentSinceIdle = true
                 sinceCheck += 1

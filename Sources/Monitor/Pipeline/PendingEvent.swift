@@ -2,7 +2,11 @@
 /// time order, whatever worker made them, so a run's events (and what suppression keeps) are
 /// the same for any number of workers.
 struct PendingEvent: Sendable {
-    /// `@timestamp` (capture time, nanoseconds).
+    /// Where the event stands in the run: the reader's clock at its packet (capture times
+    /// made never to go backwards, so the order does not depend on which worker saw what when);
+    /// a no-reply event's, its deadline (and no earlier than its call).
+    var order: Int64
+    /// `@timestamp` (capture time, nanoseconds): what suppression intervals are measured in.
     var time: Int64
     /// Tie-breakers: the record's index in the run (a no-reply event: its call's), the message
     /// within its frame, the rule (-1 for a transaction record).
@@ -18,7 +22,7 @@ struct PendingEvent: Sendable {
     var suppressionKey: String?
 
     static func < (a: PendingEvent, b: PendingEvent) -> Bool {
-        (a.time, a.index, a.message, a.rule, a.id) < (b.time, b.index, b.message, b.rule, b.id)
+        (a.order, a.index, a.message, a.rule, a.id) < (b.order, b.index, b.message, b.rule, b.id)
     }
 }
 
@@ -27,8 +31,10 @@ struct WorkerOutput: Sendable {
     var worker: Int
     var events: [PendingEvent] = []
     var bytes: [UInt8] = []
-    /// Every later event of this worker is later than this (capture time).
+    /// Every later event of this worker comes after (`watermark`, `watermarkIndex`) in the
+    /// run's order (its order, then its record's index).
     var watermark: Int64
+    var watermarkIndex: Int = .max
     var counters: MonitorCounters
     /// Hits per rule, since the start.
     var ruleHits: [Int]

@@ -21,6 +21,8 @@ final class Worker: @unchecked Sendable {
     private var sweptTo = Int64.min
     /// Capture time of the last batch's clock.
     private var clock = Int64.min
+    /// The reader's clock at the record being judged (`RecordBatch.Entry.clock`).
+    private var order: Int64 = .min
     /// Where the last event's line ends in the renderer's buffer.
     private var renderedTo = 0
     /// The name of the file events came from last (a lock and a lookup saved per event).
@@ -33,6 +35,8 @@ final class Worker: @unchecked Sendable {
         self.files = files
         pipeline = PacketPipeline(limits: limits, depth: rules.depth, relativeSequenceNumbers: false)
         pipeline.assignsIndexes = false
+        // calls expire at the reader's clock points, the same for every worker
+        pipeline.expiresCallsOnCalls = false
         ruleHits = Array(repeating: 0, count: rules.rules.count)
         output = WorkerOutput(worker: id, watermark: .min, counters: MonitorCounters(), ruleHits: [])
     }
@@ -40,13 +44,23 @@ final class Worker: @unchecked Sendable {
     /// Runs a batch through the pipeline and the rules; returns what the writer needs.
     /// `clock`: the capture time the reader had reached when it sent the batch; `idle`: the
     /// reader has nothing more for now (judge what is due, so that events are not held back).
-    func process(_ batch: RecordBatch, clock: Int64, idle: Bool, finished: Bool) -> WorkerOutput {
+    /// `nextIndex`: the index the reader's next record will get.
+    func process(_ batch: RecordBatch, clock: Int64, nextIndex: Int, idle: Bool, finished: Bool) -> WorkerOutput {
         // the last batch's arrays went to the writer: start new ones
         output.events = []
         output.events.reserveCapacity(batch.count)
         renderedTo = 0
+        var point = 0
+        let points = batch.clockPoints
         for i in 0..<batch.count {
+            // no-reply deadlines are judged where the reader marked the clock: the same places
+            // in the input for every worker, so the same calls fire whatever the workers
+            while point < points.count && points[point].after <= i {
+                clockPoint(points[point].clock)
+                point += 1
+            }
             let entry = batch.entries[i]
+            order = entry.clock
             batch.withBytes(of: i) { frame in
                 pipeline.take(frame, linkType: entry.linkType, record: entry.record)
                 if pipeline.hasExpiredWatchedCalls { judgeExpired() }
@@ -58,20 +72,22 @@ final class Worker: @unchecked Sendable {
                 }
             }
         }
-        if clock > self.clock { self.clock = clock }
-        if !rules.noReply.isEmpty {
-            // a pass over the outstanding calls: every tenth of a second of capture time, when
-            // the reader is idle, and at the end
-            if idle || finished || SaturatingTime.elapsed(from: sweptTo, to: self.clock) >= 100_000_000 {
-                sweep(to: self.clock)
-            }
-            // a deadline is judged by a sweep only a grace later (see `sweep`): events of
-            // calls due within it may still come
-            output.watermark = min(SaturatingTime.add(sweptTo, -rules.noReplyGrace), self.clock)
-        } else {
-            output.watermark = self.clock
+        while point < points.count {
+            clockPoint(points[point].clock)
+            point += 1
         }
-        if finished { output.watermark = .max }
+        if clock > self.clock { self.clock = clock }
+        // idle (the reader has caught up with a file being written) or at the end: judge up to
+        // now, so that alerts are not held back waiting for more traffic
+        if !rules.noReply.isEmpty && (idle || finished) { sweep(to: self.clock) }
+        // Later events: a packet's comes at or after the reader's clock and next index now; a
+        // no-reply event not fired by the last sweep, after that sweep's clock (fireNoReply).
+        if !rules.noReply.isEmpty && sweptTo < self.clock {
+            (output.watermark, output.watermarkIndex) = (sweptTo, .max)
+        } else {
+            (output.watermark, output.watermarkIndex) = (self.clock, nextIndex)
+        }
+        if finished { (output.watermark, output.watermarkIndex) = (.max, .max) }
         // the writer merges workers' events by time: each output comes sorted
         output.events.sort { $0 < $1 }
         output.bytes = renderer.out.takeBytes()
@@ -160,6 +176,7 @@ final class Worker: @unchecked Sendable {
             }
         }
         marks.watch = watch
+        marks.order = order
         // what the reply's events will say of the call: its main op and file handle
         if watch != 0 || transactions || !rules.transaction.isEmpty {
             pipeline.withMessageBytes(frame: frame) { bytes, _ in
@@ -178,6 +195,7 @@ final class Worker: @unchecked Sendable {
             m.leaves.1 |= marks.leaves.1
             m.watch |= marks.watch
             if m.mainOp < 0 { m.mainOp = marks.mainOp }
+            if m.order == 0 { m.order = marks.order }
             if !m.hasFileHandle {
                 m.fileHandle = marks.fileHandle
                 m.hasFileHandle = marks.hasFileHandle
@@ -186,6 +204,13 @@ final class Worker: @unchecked Sendable {
     }
 
     // MARK: - No reply
+
+    /// Where the reader marked the clock: unanswered calls expire, due no-reply rules fire.
+    private func clockPoint(_ clock: Int64) {
+        pipeline.expireCalls(now: clock)
+        if pipeline.hasExpiredWatchedCalls { judgeExpired() }
+        if !rules.noReply.isEmpty { sweep(to: clock) }
+    }
 
     /// Calls that expired unanswered from the pairing table (older than any no-reply rule may
     /// wait): their rules fire now, before the call is forgotten.
@@ -200,7 +225,9 @@ final class Worker: @unchecked Sendable {
 
     /// Fires the no-reply rules whose deadline has passed by `now` for every outstanding call.
     private func sweep(to now: Int64) {
-        guard now > sweptTo else { return }
+        // not before the last sweep; again at the same clock (a call stamped before it, seen
+        // since, is judged too)
+        guard now >= sweptTo else { return }
         pipeline.forEachWatchedCall { key, call, marks in
             let pending = marks.watch & ~marks.fired
             for (bit, noReply) in rules.noReply.enumerated() where pending & (1 << UInt32(bit)) != 0 {
@@ -245,8 +272,11 @@ final class Worker: @unchecked Sendable {
                 }
             }.joined(separator: "\u{1f}")
         }
-        append(PendingEvent(time: time, index: call.index, message: 0, rule: r, id: heading.id, offset: 0, count: 0,
-                            suppressionKey: key2))
+        // placed at its deadline and grace (where a sweep judges it), never before its call
+        let grace = rules.noReply.first { $0.rule == r }?.grace ?? 0
+        let order = max(SaturatingTime.add(time, grace), call.marks.order)
+        append(PendingEvent(order: order, time: time, index: call.index, message: 0, rule: r, id: heading.id, offset: 0,
+                            count: 0, suppressionKey: key2))
     }
 
     // MARK: - Rendering
@@ -260,8 +290,8 @@ final class Worker: @unchecked Sendable {
             renderer.packetEvent(heading, packet: &packet, tape: &tape, message: bytes, flow: flow, call: call,
                                  record: record, messageOrdinal: message, file: file)
         }
-        append(PendingEvent(time: heading.timestamp, index: record.index, message: message, rule: rule, id: heading.id,
-                            offset: 0, count: 0, suppressionKey: suppressionKey))
+        append(PendingEvent(order: order, time: heading.timestamp, index: record.index, message: message, rule: rule,
+                            id: heading.id, offset: 0, count: 0, suppressionKey: suppressionKey))
     }
 
     private func fileName(_ index: Int) -> String {
