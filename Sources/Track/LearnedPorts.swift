@@ -30,6 +30,9 @@ public struct LearnedPorts {
     private var order: [Mapping] = []
     private var oldest = 0
     public private(set) var evictions = 0
+    /// Mappings learned since `takeLearned()` (not those handed in by `learn(…, journal: false)`),
+    /// for a daemon to share with its other workers; at most `maximum` wait.
+    public private(set) var learned: [(mapping: Mapping, program: UInt32)] = []
 
     public init(maximum: Int = 4096) {
         self.maximum = max(1, maximum)
@@ -44,12 +47,18 @@ public struct LearnedPorts {
         return !programs.isEmpty && programs[Mapping(address: address, port: port, proto: proto)] != nil
     }
 
+    public mutating func takeLearned() -> [(mapping: Mapping, program: UInt32)] {
+        defer { learned = [] }
+        return learned
+    }
+
     /// The program learned on `mapping`, if any.
     public func program(_ mapping: Mapping) -> UInt32? { programs[mapping] }
 
-    public mutating func learn(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32) {
+    public mutating func learn(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32, journal: Bool = true) {
         let mapping = Mapping(address: address, port: port, proto: proto)
         if programs.updateValue(program, forKey: mapping) != nil { return }
+        if journal && learned.count < maximum { learned.append((mapping, program)) }
         if order.count < maximum {
             order.append(mapping)
             return

@@ -215,6 +215,15 @@ public struct PacketPipeline {
     }
     public mutating func expireCalls(now: Int64) { rpc.expireCalls(now: now) }
 
+    /// Port mappings this pipeline learned from PORTMAP/RPCBIND replies since the last call, and
+    /// mappings another pipeline learned (the daemon shares them between its workers).
+    public mutating func takeLearnedPorts() -> [(mapping: LearnedPorts.Mapping, program: UInt32)] { rpc.takeLearnedPorts() }
+    public mutating func learnPorts(_ mappings: [(mapping: LearnedPorts.Mapping, program: UInt32)]) {
+        for (m, program) in mappings {
+            rpc.learnPort(m.address, port: m.port, proto: m.proto, program: program, journal: false)
+        }
+    }
+
     /// Watched calls that expired unanswered (`XIDTable.expiredWatched`).
     public var hasExpiredWatchedCalls: Bool { rpc.hasExpiredWatchedCalls }
     public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] { rpc.takeExpiredWatchedCalls() }

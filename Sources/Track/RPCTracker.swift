@@ -56,6 +56,11 @@ public struct RPCTracker {
     }
     public mutating func expireCalls(now: Int64) { pairing.xids.expire(now: now) }
 
+    /// Port mappings learned from replies since the last call (see `LearnedPorts.learned`).
+    public mutating func takeLearnedPorts() -> [(mapping: LearnedPorts.Mapping, program: UInt32)] {
+        pairing.ports.takeLearned()
+    }
+
     public var hasExpiredWatchedCalls: Bool { !pairing.xids.expiredWatched.isEmpty }
     public mutating func takeExpiredWatchedCalls() -> [(key: CallKey, call: CallRecord)] {
         pairing.xids.takeExpiredWatched()
@@ -215,7 +220,7 @@ public struct RPCTracker {
 
     /// Teaches the tracker that `program` answers on `address`:`port` over `proto` (from a
     /// PORTMAP GETPORT or RPCBIND GETADDR reply), so connections to it are taken as RPC at once.
-    public mutating func learnPort(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32) {
-        pairing.ports.learn(address, port: port, proto: proto, program: program)
+    public mutating func learnPort(_ address: IPAddress, port: UInt16, proto: UInt8, program: UInt32, journal: Bool = true) {
+        pairing.ports.learn(address, port: port, proto: proto, program: program, journal: journal)
     }
 }

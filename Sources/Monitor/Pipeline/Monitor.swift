@@ -134,8 +134,17 @@ public final class Monitor: @unchecked Sendable {
                 slots[w].wait()
             }
             let worker = workers[w], writer = self.writer, slot = slots[w], c = clock, next = index
+            let queues = self.queues, workers = self.workers
             queues[w].async {
                 let out = worker.process(batch, clock: c, nextIndex: next, idle: idle, finished: finished)
+                if !out.learnedPorts.isEmpty {
+                    // the others learn them before their next batch (LearnedPorts says why that is enough)
+                    let learned = out.learnedPorts
+                    for other in workers.indices where other != w {
+                        let o = workers[other]
+                        queues[other].async { o.learn(learned) }
+                    }
+                }
                 writer.queue.async { writer.take(out) }
                 slot.signal()
             }

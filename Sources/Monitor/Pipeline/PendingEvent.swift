@@ -1,3 +1,5 @@
+import Track
+
 /// An event a worker has rendered, waiting in the writer for its turn: events go out in capture
 /// time order, whatever worker made them, so a run's events (and what suppression keeps) are
 /// the same for any number of workers.
@@ -40,4 +42,7 @@ struct WorkerOutput: Sendable {
     var ruleHits: [Int]
     /// The worker has seen the end of the input.
     var finished = false
+    /// Port mappings the worker learned from PORTMAP/RPCBIND replies in this batch: the other
+    /// workers get them before their next batch (`LearnedPorts`).
+    var learnedPorts: [(mapping: LearnedPorts.Mapping, program: UInt32)] = []
 }

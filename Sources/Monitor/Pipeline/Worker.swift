@@ -98,7 +98,13 @@ final class Worker: @unchecked Sendable {
         output.counters = counters
         output.ruleHits = ruleHits
         output.finished = finished
+        output.learnedPorts = pipeline.takeLearnedPorts()
         return output
+    }
+
+    /// Mappings another worker learned.
+    func learn(_ mappings: [(mapping: LearnedPorts.Mapping, program: UInt32)]) {
+        pipeline.learnPorts(mappings)
     }
 
     // MARK: - Judging
