@@ -23,6 +23,9 @@ final class Worker: @unchecked Sendable {
     private var clock = Int64.min
     /// The reader's clock at the record being judged (`RecordBatch.Entry.clock`).
     private var order: Int64 = .min
+    /// The earliest call seen since the last sweep that was due by that sweep's clock (see
+    /// `markCall`): its alert's place, which the worker's mark must not pass.
+    private var dueCall: (order: Int64, index: Int)?
     /// Where the last event's line ends in the renderer's buffer.
     private var renderedTo = 0
     /// The name of the file events came from last (a lock and a lookup saved per event).
@@ -86,6 +89,9 @@ final class Worker: @unchecked Sendable {
             (output.watermark, output.watermarkIndex) = (sweptTo, .max)
         } else {
             (output.watermark, output.watermarkIndex) = (self.clock, nextIndex)
+        }
+        if let due = dueCall, (due.order, due.index) < (output.watermark, output.watermarkIndex) {
+            (output.watermark, output.watermarkIndex) = due
         }
         if finished { (output.watermark, output.watermarkIndex) = (.max, .max) }
         // the writer merges workers' events by time: each output comes sorted
@@ -183,6 +189,20 @@ final class Worker: @unchecked Sendable {
         }
         marks.watch = watch
         marks.order = order
+        // a call stamped so early that its deadline is behind the last sweep (capture times go
+        // backwards) is due already: the next clock point judges it (the same point for any
+        // number of workers), and until then the writer must not let out what its alert would
+        // go before (`dueCall` holds the mark back)
+        if watch != 0 && sweptTo != .min {
+            let rpc = pipeline.packet.rpc
+            let time = min(pipeline.record.time, rpc.frameTime != 0 ? rpc.frameTime : .max)
+            for (bit, noReply) in rules.noReply.enumerated() where watch & (1 << UInt32(bit)) != 0 {
+                if SaturatingTime.elapsed(from: time, to: sweptTo) >= SaturatingTime.add(noReply.after, noReply.grace) {
+                    let here = (order, pipeline.record.index)
+                    if dueCall.map({ here < $0 }) ?? true { dueCall = here }
+                }
+            }
+        }
         // what the reply's events will say of the call: its main op and file handle
         if watch != 0 || transactions || !rules.transaction.isEmpty {
             pipeline.withMessageBytes(frame: frame) { bytes, _ in
@@ -248,6 +268,7 @@ final class Worker: @unchecked Sendable {
             }
         }
         sweptTo = now
+        dueCall = nil
     }
 
     private func fireNoReply(_ r: Int, after: Int64, key: CallKey, _ call: CallRecord) {
