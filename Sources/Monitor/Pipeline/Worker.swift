@@ -280,24 +280,13 @@ final class Worker: @unchecked Sendable {
                                             rule: rules.headings[r],
                                             timestamp: time)
         renderer.noReplyEvent(heading, key: key, call: call, file: fileName(call.fileIndex))
-        var key2: String?
-        if let s = rule.suppression {
-            key2 = s.keys.map { k -> String in
-                switch k {
-                case .clientIP: key.flow.src.description
-                case .clientPort: String(key.flow.srcPort)
-                case .serverIP: key.flow.dst.description
-                case .serverPort: String(key.flow.dstPort)
-                case .action: EventRenderer.action(program: call.program, version: call.version, procedure: call.procedure,
-                                                   mainOp: call.marks.mainOp >= 0 ? Int64(call.marks.mainOp) : nil)
-                case .program: String(call.program)
-                case .version: String(call.version)
-                case .procedure: String(call.procedure)
-                case .uid: String(call.uid)
-                case .nfsStatus: ""
-                case .fileHandle: call.marks.hasFileHandle ? String(call.marks.fileHandle, radix: 16) : ""
-                }
-            }.joined(separator: "\u{1f}")
+        let mainOp = call.marks.mainOp >= 0 ? Int64(call.marks.mainOp) : nil
+        let key2 = rule.suppression.map { suppression in
+            EventKeyValues(client: (key.flow.src, key.flow.srcPort), server: (key.flow.dst, key.flow.dstPort),
+                           action: EventRenderer.action(program: call.program, version: call.version,
+                                                        procedure: call.procedure, mainOp: mainOp),
+                           program: call.program, version: call.version, procedure: call.procedure, uid: call.uid,
+                           fileHandle: call.marks.hasFileHandle ? call.marks.fileHandle : nil).key(suppression.keys)
         }
         // placed at its deadline and grace (where a sweep judges it), never before its call
         let grace = rules.noReply.first { $0.rule == r }?.grace ?? 0
@@ -343,34 +332,27 @@ final class Worker: @unchecked Sendable {
     /// The suppression key of a rule hit on the current packet.
     private func suppressionKey(_ keys: [EventKey], call: CallRecord?, frame: UnsafeRawBufferPointer) -> String {
         let packet = pipeline.packet
-        let flow = pipeline.messageFlow
-        let isCall = packet.layers.has(.rpc) && packet.rpc.isCall
-        let client = flow.map { isCall ? ($0.src, $0.srcPort) : ($0.dst, $0.dstPort) }
-        let server = flow.map { isCall ? ($0.dst, $0.dstPort) : ($0.src, $0.srcPort) }
-        var facts: NFSFacts?
-        func nfs() -> NFSFacts {
-            if let facts { return facts }
-            let f = pipeline.withMessageBytes(frame: frame) { bytes, _ in
-                NFSFacts(packet.rpc, tape: pipeline.tape, bytes: bytes)
-            }
-            facts = f
-            return f
+        var values = EventKeyValues()
+        if let flow = pipeline.messageFlow {
+            let isCall = packet.layers.has(.rpc) && packet.rpc.isCall
+            values.client = isCall ? (flow.src, flow.srcPort) : (flow.dst, flow.dstPort)
+            values.server = isCall ? (flow.dst, flow.dstPort) : (flow.src, flow.srcPort)
         }
-        let hasRPC = packet.layers.has(.rpc)
-        return keys.map { k -> String in
-            switch k {
-            case .clientIP: client.map { $0.0.description } ?? ""
-            case .clientPort: client.map { String($0.1) } ?? ""
-            case .serverIP: server.map { $0.0.description } ?? ""
-            case .serverPort: server.map { String($0.1) } ?? ""
-            case .action: hasRPC ? EventRenderer.action(packet.rpc, mainOp: nfs().mainOp ?? call.flatMap { $0.marks.mainOp >= 0 ? Int64($0.marks.mainOp) : nil }) : ""
-            case .program: hasRPC ? String(packet.rpc.program) : ""
-            case .version: hasRPC ? String(packet.rpc.version) : ""
-            case .procedure: hasRPC ? String(packet.rpc.procedure) : ""
-            case .uid: hasRPC ? String(isCall ? packet.rpc.credential.uid : call?.uid ?? 0) : ""
-            case .nfsStatus: nfs().statusName ?? nfs().status.map { String($0) } ?? ""
-            case .fileHandle: (nfs().fileHandle ?? (call?.marks.hasFileHandle == true ? call?.marks.fileHandle : nil)).map { String($0, radix: 16) } ?? ""
-            }
-        }.joined(separator: "\u{1f}")
+        if packet.layers.has(.rpc) {
+            let rpc = packet.rpc
+            // the NFS facts cost a pass over the body: only for the keys that need them
+            let facts = keys.contains { $0 == .action || $0 == .nfsStatus || $0 == .fileHandle }
+                ? pipeline.withMessageBytes(frame: frame) { bytes, _ in NFSFacts(rpc, tape: pipeline.tape, bytes: bytes) }
+                : NFSFacts()
+            let callOp = call.flatMap { $0.marks.mainOp >= 0 ? Int64($0.marks.mainOp) : nil }
+            values.action = EventRenderer.action(rpc, mainOp: facts.mainOp ?? callOp)
+            values.program = rpc.program
+            values.version = rpc.version
+            values.procedure = rpc.procedure
+            values.uid = rpc.isCall ? rpc.credential.uid : call?.uid ?? 0
+            values.nfsStatus = facts.statusName ?? facts.status.map { String($0) }
+            values.fileHandle = facts.fileHandle ?? (call?.marks.hasFileHandle == true ? call?.marks.fileHandle : nil)
+        }
+        return values.key(keys)
     }
 }

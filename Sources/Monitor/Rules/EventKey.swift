@@ -1,3 +1,5 @@
+import Decode
+
 /// The event fields a rule's suppression can be keyed on: the names they have in the event.
 public enum EventKey: String, Sendable, CaseIterable {
     case clientIP = "client.ip"
@@ -45,4 +47,36 @@ func editDistance(_ a: String, _ b: String) -> Int {
         }
     }
     return row[b.count]
+}
+
+/// What an event says under each `EventKey`, gathered by whoever writes the event (a packet's
+/// or a no-reply call's); `key` joins the values a rule's suppression is keyed on.
+struct EventKeyValues {
+    var client: (address: IPAddress, port: UInt16)?
+    var server: (address: IPAddress, port: UInt16)?
+    var action: String?
+    var program: UInt32?
+    var version: UInt32?
+    var procedure: UInt32?
+    var uid: UInt32?
+    var nfsStatus: String?
+    var fileHandle: UInt32?
+
+    func key(_ keys: [EventKey]) -> String {
+        keys.map { k -> String in
+            switch k {
+            case .clientIP: client.map { $0.address.description } ?? ""
+            case .clientPort: client.map { String($0.port) } ?? ""
+            case .serverIP: server.map { $0.address.description } ?? ""
+            case .serverPort: server.map { String($0.port) } ?? ""
+            case .action: action ?? ""
+            case .program: program.map { String($0) } ?? ""
+            case .version: version.map { String($0) } ?? ""
+            case .procedure: procedure.map { String($0) } ?? ""
+            case .uid: uid.map { String($0) } ?? ""
+            case .nfsStatus: nfsStatus ?? ""
+            case .fileHandle: fileHandle.map { String($0, radix: 16) } ?? ""
+            }
+        }.joined(separator: "\u{1f}")
+    }
 }

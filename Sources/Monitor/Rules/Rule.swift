@@ -1,3 +1,4 @@
+import Foundation
 import Match
 
 /// One rule of the daemon: a match expression, when it is judged, how loud its events are,
@@ -46,7 +47,7 @@ public struct Rule: Sendable {
         guard let colon = argument.firstIndex(of: ":") else {
             throw RuleError("--rule '\(argument)': expected NAME: EXPRESSION")
         }
-        let name = argument[..<colon].trimmingCharacters(in: " \t")
+        let name = argument[..<colon].trimmingCharacters(in: .whitespaces)
         let text = String(argument[argument.index(after: colon)...])
         try self.init(name: name, text: text)
     }
@@ -105,15 +106,5 @@ enum RuleName {
         !name.isEmpty && name.utf8.count <= 64
             && name.utf8.allSatisfy { $0 == 0x2D || $0 == 0x5F || $0 == 0x2E || (0x30...0x39).contains($0)
                 || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s.removeFirst() }
-        while let l = s.last, chars.contains(l) { s.removeLast() }
-        return String(s)
     }
 }
